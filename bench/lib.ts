@@ -1,0 +1,88 @@
+/** Small helpers shared by the benchmarks: medians, a table printer, and an HTTP load loop. */
+import { Agent, request } from 'node:http';
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+export function fmt(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+export function printTable(rows: readonly (readonly string[])[]): void {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  rows.forEach((r, n) => {
+    console.log(
+      r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  '),
+    );
+    if (n === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  });
+}
+
+export interface LoadResult {
+  ok: number;
+  errors: number;
+  seconds: number;
+  perSecond: number;
+}
+
+/**
+ * Keeps `concurrency` requests in flight on keep-alive connections for `seconds`; `next` builds each
+ * request, `onBody` sees each 2xx answer. Bounded in time; stops by itself.
+ */
+export async function loadLoop(opts: {
+  host: string;
+  port: number;
+  seconds: number;
+  concurrency: number;
+  next: () => { method: string; path: string; body?: string };
+  onBody?: (body: string) => void;
+}): Promise<LoadResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: opts.concurrency });
+  const until = performance.now() + opts.seconds * 1000;
+  let ok = 0;
+  let errors = 0;
+  const worker = async () => {
+    while (performance.now() < until) {
+      const req = opts.next();
+      await new Promise<void>((resolve) => {
+        const r = request(
+          {
+            host: opts.host,
+            port: opts.port,
+            method: req.method,
+            path: req.path,
+            agent,
+            headers:
+              req.body !== undefined
+                ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(req.body) }
+                : {},
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+              if (res.statusCode !== undefined && res.statusCode < 300) {
+                ok++;
+                opts.onBody?.(Buffer.concat(chunks).toString());
+              } else errors++;
+              resolve();
+            });
+          },
+        );
+        r.on('error', () => {
+          errors++;
+          resolve();
+        });
+        r.end(req.body);
+      });
+    }
+  };
+  const start = performance.now();
+  await Promise.all(Array.from({ length: opts.concurrency }, worker));
+  const seconds = (performance.now() - start) / 1000;
+  agent.destroy();
+  return { ok, errors, seconds, perSecond: ok / seconds };
+}

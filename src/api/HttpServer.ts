@@ -1,0 +1,177 @@
+/**
+ * The HTTP face of one node: JSON API, OpenAPI, health, metrics and the WebSocket upgrade. Every request
+ * is validated against its route's schemas; every failure leaves as a coded error.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { ZodType } from 'zod';
+import type { ControlPlane } from '../control/ControlPlane.js';
+import type { Caller } from '../control/Context.js';
+import { RostraError } from '../errors/index.js';
+import { logger } from '../log/Logger.js';
+import { EventHub, EVENTS_PATH } from './EventHub.js';
+import { fromZod, toRostraError } from './HttpErrors.js';
+import { Metrics } from './Metrics.js';
+import { openApiDocument } from './OpenApi.js';
+import type { RouteDef } from './Route.js';
+import { accountRoutes } from './routes/accounts.js';
+import { audienceRoutes } from './routes/audience.js';
+import { spaceRoutes } from './routes/spaces.js';
+import { stageRoutes } from './routes/stage.js';
+
+const log = logger('api.http');
+
+export interface HttpServerOptions {
+  plane: ControlPlane;
+  version: string;
+  /** More routes (stage media, broadcast) from other planes. */
+  extraRoutes?: RouteDef[];
+  /** Lets other planes add raw handlers (e.g. static files, HLS) before the server starts. */
+  configure?: (app: FastifyInstance) => void | Promise<void>;
+}
+
+export class HttpServer {
+  readonly app: FastifyInstance;
+  readonly metrics = new Metrics();
+  readonly events: EventHub;
+  readonly routes: RouteDef[];
+  readonly #plane: ControlPlane;
+  #closed = false;
+
+  private constructor(opts: HttpServerOptions) {
+    this.#plane = opts.plane;
+    const { config } = opts.plane.ctx;
+    this.app = Fastify({
+      logger: false,
+      bodyLimit: config.limits.bodyBytes,
+      // Slow clients must not hold a connection forever (ladder step 1).
+      requestTimeout: 30_000,
+      connectionTimeout: 30_000,
+      return503OnClosing: true,
+      routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+      // Errors raised before routing (bad URL, overlong parameter) get the same coded body as the rest.
+      frameworkErrors: (err, _request, reply: FastifyReply) => {
+        const coded = toRostraError(err);
+        void reply.code(coded.status).header('cache-control', 'no-store').send(coded.toBody());
+      },
+    });
+    this.events = new EventHub(opts.plane, this.metrics);
+    this.routes = [
+      ...accountRoutes(opts.plane),
+      ...spaceRoutes(opts.plane),
+      ...audienceRoutes(opts.plane),
+      ...stageRoutes(opts.plane),
+      ...(opts.extraRoutes ?? []),
+    ];
+  }
+
+  static async create(opts: HttpServerOptions): Promise<HttpServer> {
+    const server = new HttpServer(opts);
+    await server.#setup(opts);
+    return server;
+  }
+
+  async listen(port: number, host: string): Promise<string> {
+    return this.app.listen({ port, host });
+  }
+
+  /** The port actually bound (for port 0). */
+  get port(): number {
+    const addr = this.app.server.address();
+    return typeof addr === 'object' && addr !== null ? addr.port : 0;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.events.close();
+    await this.app.close();
+  }
+
+  async #setup(opts: HttpServerOptions): Promise<void> {
+    const app = this.app;
+    const metrics = this.metrics;
+
+    app.setErrorHandler((err, request, reply) => {
+      const coded = toRostraError(err);
+      if (coded.code === 'internal')
+        log.error({ err, url: request.url, method: request.method }, 'request failed');
+      void send(reply, coded);
+    });
+    app.setNotFoundHandler((_request, reply) => void send(reply, new RostraError('route_not_found')));
+    const send = (reply: FastifyReply, err: RostraError) => {
+      metrics.errors.inc({ code: err.code });
+      if (err.retryAfter !== undefined) void reply.header('retry-after', String(err.retryAfter));
+      return reply.code(err.status).header('cache-control', 'no-store').send(err.toBody());
+    };
+
+    app.addHook('onResponse', async (request, reply) => {
+      const routeUrl = request.routeOptions.url ?? 'unmatched';
+      metrics.httpRequests.inc({ method: request.method, route: routeUrl, status: String(reply.statusCode) });
+      metrics.httpDuration.observe({ route: routeUrl }, reply.elapsedTime / 1000);
+    });
+
+    app.get('/healthz', async () => ({ status: 'ok' }));
+    app.get('/metrics', async (_request, reply) => {
+      void reply.header('content-type', metrics.registry.contentType);
+      return metrics.registry.metrics();
+    });
+    const document = openApiDocument(this.routes, {
+      version: opts.version,
+      serverUrl: this.#plane.ctx.config.publicUrl,
+    });
+    app.get('/openapi.json', async (_request, reply) => {
+      void reply.header('cache-control', 'public, max-age=300');
+      return document;
+    });
+
+    for (const def of this.routes) this.#register(def);
+
+    app.server.on('upgrade', (req, socket, head) => {
+      const path = (req.url ?? '').split('?')[0];
+      if (path === EVENTS_PATH) this.events.handleUpgrade(req, socket, head);
+      else socket.destroy();
+    });
+
+    await opts.configure?.(app);
+  }
+
+  #register(def: RouteDef): void {
+    this.app.route({
+      method: def.method,
+      url: def.url,
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        const caller = def.auth === 'none' ? undefined : await this.#caller(request, def.auth === 'required');
+        const params = parse(def.params, request.params, 'path');
+        const query = parse(def.query, request.query, 'query');
+        const body = parse(def.body, request.body, 'body');
+        const result = await def.handler({ params, query, body, caller, ip: request.ip, request, reply });
+        if (reply.sent) return reply;
+        if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+        void reply.code(def.response.status);
+        return def.response.status === 204 ? reply.send() : reply.send(result);
+      },
+    });
+  }
+
+  async #caller(request: FastifyRequest, required: boolean): Promise<Caller> {
+    const header = request.headers.authorization;
+    if (header === undefined) {
+      if (required) throw new RostraError('unauthenticated');
+      return undefined;
+    }
+    const match = /^Bearer ([A-Za-z0-9_.-]{1,1024})$/.exec(header);
+    if (!match) throw new RostraError('invalid_token', 'The Authorization header must be "Bearer <token>".');
+    const session = await this.#plane.ctx.sessions.verify(match[1], this.#plane.ctx.clock.now());
+    // A bad token is refused even where anonymity is allowed: silently treating it as anonymous would hide
+    // a signed-out session from its owner.
+    if (!session) throw new RostraError('invalid_token');
+    return { userId: session.userId, sessionId: session.sessionId };
+  }
+}
+
+function parse<T>(schema: ZodType<T> | undefined, value: unknown, where: string): T {
+  if (!schema) return undefined as T;
+  const result = schema.safeParse(value);
+  if (!result.success) throw fromZod(result.error, where);
+  return result.data;
+}

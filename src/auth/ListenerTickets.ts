@@ -1,0 +1,74 @@
+/**
+ * Listener tickets: short-lived HMAC-signed permission to fetch one space's audio. Checked with no lookup,
+ * so the media path costs one HMAC per request and nothing per listener is stored anywhere.
+ */
+import { randomBytes } from 'node:crypto';
+import { TokenSigner } from './SignedToken.js';
+
+export interface TicketPayload {
+  /** space id */
+  s: string;
+  /** listener id: stable across renewals, used for presence */
+  l: string;
+  /** user id, when signed in */
+  u?: string;
+  /** expiry, seconds since the epoch */
+  exp: number;
+}
+
+export interface ListenerTicket {
+  spaceId: string;
+  listenerId: string;
+  userId: string | undefined;
+  expiresAt: Date;
+}
+
+function isTicketPayload(v: unknown): v is TicketPayload {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return (
+    typeof o.s === 'string' &&
+    typeof o.l === 'string' &&
+    (o.u === undefined || typeof o.u === 'string') &&
+    typeof o.exp === 'number'
+  );
+}
+
+export class ListenerTickets {
+  readonly #signer: TokenSigner<TicketPayload>;
+  readonly #ttlSeconds: number;
+
+  constructor(secret: string, ttlSeconds: number) {
+    this.#signer = new TokenSigner(secret, 'ticket');
+    this.#ttlSeconds = ttlSeconds;
+  }
+
+  /** A new listener id for an anonymous listener, or the user's own id. */
+  static listenerIdFor(userId: string | undefined): string {
+    return userId !== undefined ? `u:${userId}` : `a:${randomBytes(9).toString('base64url')}`;
+  }
+
+  issue(
+    spaceId: string,
+    listenerId: string,
+    userId: string | undefined,
+    now: Date,
+  ): { token: string; ticket: ListenerTicket } {
+    const exp = Math.floor(now.getTime() / 1000) + this.#ttlSeconds;
+    const payload: TicketPayload =
+      userId !== undefined
+        ? { s: spaceId, l: listenerId, u: userId, exp }
+        : { s: spaceId, l: listenerId, exp };
+    return {
+      token: this.#signer.sign(payload),
+      ticket: { spaceId, listenerId, userId, expiresAt: new Date(exp * 1000) },
+    };
+  }
+
+  /** The ticket if it is genuine, unexpired and for this space; otherwise undefined. No lookup. */
+  check(token: unknown, spaceId: string, now: Date): ListenerTicket | undefined {
+    const p = this.#signer.verify(token, now.getTime() / 1000, isTicketPayload);
+    if (!p || p.s !== spaceId) return undefined;
+    return { spaceId: p.s, listenerId: p.l, userId: p.u, expiresAt: new Date(p.exp * 1000) };
+  }
+}

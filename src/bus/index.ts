@@ -1,0 +1,2 @@
+export { openBus, type OpenBusOptions } from './openBus.js';
+export type * from './Bus.js';

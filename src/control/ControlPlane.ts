@@ -1,0 +1,74 @@
+/** Builds the control-plane services over one Store and one Bus, and closes them in order. */
+import { ListenerTickets } from '../auth/ListenerTickets.js';
+import type { PasswordParams } from '../auth/Passwords.js';
+import { SessionTokens } from '../auth/SessionTokens.js';
+import type { Bus } from '../bus/Bus.js';
+import type { Config } from '../config/Config.js';
+import type { Store } from '../store/Store.js';
+import { Access } from './Access.js';
+import { Accounts } from './Accounts.js';
+import { Audience } from './Audience.js';
+import { systemClock, type Clock } from './Clock.js';
+import type { ControlContext } from './Context.js';
+import { EventPublisher } from './EventPublisher.js';
+import { Reactions } from './Reactions.js';
+import { Spaces } from './Spaces.js';
+import { StageRoster } from './StageRoster.js';
+
+export interface ControlPlaneOptions {
+  config: Config;
+  store: Store;
+  bus: Bus;
+  clock?: Clock;
+  /** Cheaper scrypt for tests; production keeps the default. */
+  passwordParams?: PasswordParams;
+}
+
+export class ControlPlane {
+  readonly ctx: ControlContext;
+  readonly access: Access;
+  readonly accounts: Accounts;
+  readonly audience: Audience;
+  readonly spaces: Spaces;
+  readonly stage: StageRoster;
+  readonly reactions: Reactions;
+  #closed = false;
+
+  private constructor(opts: ControlPlaneOptions) {
+    const { config, store, bus } = opts;
+    this.ctx = {
+      config,
+      store,
+      bus,
+      clock: opts.clock ?? systemClock,
+      sessions: new SessionTokens({
+        secret: config.secret,
+        store,
+        bus,
+        ttlDays: config.timing.sessionTtlDays,
+      }),
+      tickets: new ListenerTickets(config.secret, config.timing.ticketTtlSeconds),
+      events: new EventPublisher(bus),
+    };
+    this.access = new Access(this.ctx);
+    this.accounts = new Accounts(this.ctx, opts.passwordParams);
+    this.audience = new Audience(this.ctx, this.access);
+    this.spaces = new Spaces(this.ctx, this.access, this.audience);
+    this.stage = new StageRoster(this.ctx, this.access, this.spaces, this.audience);
+    this.reactions = new Reactions(this.ctx, this.access);
+  }
+
+  static async start(opts: ControlPlaneOptions): Promise<ControlPlane> {
+    const plane = new ControlPlane(opts);
+    await plane.ctx.sessions.start();
+    return plane;
+  }
+
+  /** Idempotent. Does not close the Store or the Bus: whoever opened them closes them. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.reactions.close();
+    await this.ctx.sessions.close();
+  }
+}

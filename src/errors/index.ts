@@ -1,0 +1,2 @@
+export { ErrorCodes, type ErrorCode } from './ErrorCode.js';
+export { RostraError, isRostraError, type ErrorDetails } from './RostraError.js';

@@ -1,0 +1,110 @@
+/**
+ * One Rostra node: the Store, the Bus, the control plane and the HTTP server, opened in order and closed in
+ * reverse. `rostra serve` runs one; tests run several.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PasswordParams } from '../auth/Passwords.js';
+import { openBus, type Bus } from '../bus/index.js';
+import type { Config } from '../config/Config.js';
+import type { Clock } from '../control/Clock.js';
+import { ControlPlane } from '../control/ControlPlane.js';
+import { HttpServer } from '../api/HttpServer.js';
+import { logger, setLogLevel } from '../log/Logger.js';
+import { openStore, type Store } from '../store/index.js';
+
+const log = logger('node');
+
+export interface RostraNodeOptions {
+  config: Config;
+  clock?: Clock;
+  passwordParams?: PasswordParams;
+  /** Use these instead of opening from the config (tests share one Store between nodes). */
+  store?: Store;
+  bus?: Bus;
+}
+
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+export class RostraNode {
+  readonly config: Config;
+  readonly store: Store;
+  readonly bus: Bus;
+  readonly plane: ControlPlane;
+  readonly http: HttpServer;
+  readonly #ownsStore: boolean;
+  readonly #ownsBus: boolean;
+  #closing: Promise<void> | undefined;
+
+  private constructor(parts: {
+    config: Config;
+    store: Store;
+    bus: Bus;
+    plane: ControlPlane;
+    http: HttpServer;
+    ownsStore: boolean;
+    ownsBus: boolean;
+  }) {
+    this.config = parts.config;
+    this.store = parts.store;
+    this.bus = parts.bus;
+    this.plane = parts.plane;
+    this.http = parts.http;
+    this.#ownsStore = parts.ownsStore;
+    this.#ownsBus = parts.ownsBus;
+  }
+
+  /** Opens everything; does not listen yet (tests may use `http.app.inject`). */
+  static async open(opts: RostraNodeOptions): Promise<RostraNode> {
+    const { config } = opts;
+    setLogLevel(config.logLevel);
+    const store =
+      opts.store ??
+      (await openStore({
+        ...(config.databaseUrl !== undefined ? { databaseUrl: config.databaseUrl } : {}),
+        ...(config.dataDir !== '' ? { dataDir: join(config.dataDir, 'db') } : {}),
+      }));
+    let bus: Bus | undefined;
+    try {
+      bus = opts.bus ?? (await openBus(config.redisUrl !== undefined ? { redisUrl: config.redisUrl } : {}));
+      const plane = await ControlPlane.start({
+        config,
+        store,
+        bus,
+        ...(opts.clock ? { clock: opts.clock } : {}),
+        ...(opts.passwordParams ? { passwordParams: opts.passwordParams } : {}),
+      });
+      const http = await HttpServer.create({ plane, version: packageVersion() });
+      return new RostraNode({ config, store, bus, plane, http, ownsStore: !opts.store, ownsBus: !opts.bus });
+    } catch (err) {
+      if (!opts.bus) await bus?.close();
+      if (!opts.store) await store.close();
+      throw err;
+    }
+  }
+
+  async listen(): Promise<string> {
+    const address = await this.http.listen(this.config.port, this.config.host);
+    log.info(
+      { address, publicUrl: this.config.publicUrl, store: this.store.kind, bus: this.bus.kind },
+      'Rostra is listening',
+    );
+    return address;
+  }
+
+  /** Idempotent: a second call waits for the first. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.http.close();
+      await this.plane.close();
+      if (this.#ownsBus) await this.bus.close();
+      if (this.#ownsStore) await this.store.close();
+    })();
+    return this.#closing;
+  }
+}

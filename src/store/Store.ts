@@ -1,0 +1,151 @@
+/**
+ * Durable control-plane state behind one narrow interface. Implementations: PGlite (embedded, default) and
+ * PostgreSQL (when DATABASE_URL is set); one shared test suite runs against both.
+ *
+ * Nothing per listener is ever written here: listeners live in the Bus (presence).
+ * Methods validate nothing a caller could get wrong at the protocol level (that is the service's job); they
+ * keep invariants that need atomicity (unique handles, stage limits) and report them as results.
+ */
+import type {
+  Invitation,
+  Session,
+  Space,
+  SpaceState,
+  SpeakRequest,
+  StageMember,
+  StageRole,
+  User,
+  UserWithSecret,
+} from '../domain/types.js';
+
+export interface UserRepo {
+  /** Creates a user; `handle_taken` if the handle (compared case-insensitively) exists. */
+  create(user: {
+    id: string;
+    handle: string;
+    displayName: string;
+    passwordHash: string;
+  }): Promise<{ ok: true; user: User } | { ok: false; reason: 'handle_taken' }>;
+  byId(id: string): Promise<User | undefined>;
+  /** Case-insensitive. */
+  byHandle(handle: string): Promise<UserWithSecret | undefined>;
+  byIds(ids: readonly string[]): Promise<User[]>;
+}
+
+export interface SessionRepo {
+  create(session: { id: string; userId: string; expiresAt: string }): Promise<void>;
+  get(id: string): Promise<Session | undefined>;
+  /** Idempotent. */
+  revoke(id: string, at: string): Promise<void>;
+  /** Deletes sessions that expired before `now`; returns how many. */
+  purgeExpired(now: string): Promise<number>;
+}
+
+export interface BlockRepo {
+  /** Idempotent. */
+  add(blockerId: string, blockedId: string): Promise<void>;
+  /** Idempotent. */
+  remove(blockerId: string, blockedId: string): Promise<void>;
+  has(blockerId: string, blockedId: string): Promise<boolean>;
+  listBlocked(blockerId: string): Promise<string[]>;
+}
+
+export interface SpaceListQuery {
+  state: SpaceState;
+  limit: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+}
+
+export interface SpaceRepo {
+  /** Creates the space and puts its host on stage, atomically. */
+  create(space: Space): Promise<Space>;
+  get(id: string): Promise<Space | undefined>;
+  /**
+   * Compare-and-set of the state: moves to `to` only if the current state is one of `from`, setting the
+   * given timestamps. Returns the updated space, or undefined if the state did not match.
+   */
+  transition(
+    id: string,
+    from: readonly SpaceState[],
+    to: SpaceState,
+    at: { startedAt?: string; endedAt?: string },
+  ): Promise<Space | undefined>;
+  /** Live spaces newest first by startedAt; scheduled spaces soonest first by scheduledFor. */
+  list(query: SpaceListQuery): Promise<{ spaces: Space[]; nextCursor: string | null }>;
+  addInterest(spaceId: string, userId: string): Promise<void>;
+  removeInterest(spaceId: string, userId: string): Promise<void>;
+  isInterested(spaceId: string, userId: string): Promise<boolean>;
+  interestedUserIds(spaceId: string): Promise<string[]>;
+}
+
+export interface StageLimits {
+  maxCohosts: number;
+  maxSpeakers: number;
+}
+
+export type StagePutResult =
+  { ok: true; member: StageMember } | { ok: false; reason: 'cohost_limit' | 'speaker_limit' };
+
+export interface StageRepo {
+  members(spaceId: string): Promise<StageMember[]>;
+  member(spaceId: string, userId: string): Promise<StageMember | undefined>;
+  /**
+   * Puts a user on stage with a role, or changes their role, atomically against the limits (other processes
+   * may race). Changing a role keeps the muted flag; a new speaker starts muted (as on X).
+   */
+  put(
+    spaceId: string,
+    userId: string,
+    role: Exclude<StageRole, 'host'>,
+    limits: StageLimits,
+  ): Promise<StagePutResult>;
+  /** Returns whether someone was removed. */
+  remove(spaceId: string, userId: string): Promise<boolean>;
+  /** Returns whether the member exists. */
+  setMuted(spaceId: string, userId: string, muted: boolean): Promise<boolean>;
+  /** Mutes everyone on stage except `exceptUserId`; returns the user ids that changed. */
+  muteAll(spaceId: string, exceptUserId: string): Promise<string[]>;
+  /** Clears the stage (when a space ends). */
+  clear(spaceId: string): Promise<void>;
+}
+
+export interface RequestRepo {
+  /** Idempotent; returns the stored request. */
+  addRequest(spaceId: string, userId: string, at: string): Promise<SpeakRequest>;
+  /** Returns whether a request existed. */
+  removeRequest(spaceId: string, userId: string): Promise<boolean>;
+  hasRequest(spaceId: string, userId: string): Promise<boolean>;
+  /** Oldest first. */
+  listRequests(spaceId: string, limit: number): Promise<SpeakRequest[]>;
+  countRequests(spaceId: string): Promise<number>;
+  /** Idempotent (a new invitation replaces an old one). */
+  addInvitation(invitation: Invitation): Promise<void>;
+  getInvitation(spaceId: string, userId: string): Promise<Invitation | undefined>;
+  removeInvitation(spaceId: string, userId: string): Promise<boolean>;
+  /** Drops all requests and invitations of a space (when it ends). */
+  clearSpace(spaceId: string): Promise<void>;
+}
+
+export interface RemovalRepo {
+  /** Idempotent. */
+  add(spaceId: string, userId: string, by: string, at: string): Promise<void>;
+  has(spaceId: string, userId: string): Promise<boolean>;
+  /** Everyone removed from a space (a short list: nodes cache it to check heartbeats without a lookup each). */
+  list(spaceId: string): Promise<string[]>;
+}
+
+export interface Store {
+  readonly kind: 'pglite' | 'postgres';
+  readonly users: UserRepo;
+  readonly sessions: SessionRepo;
+  readonly blocks: BlockRepo;
+  readonly spaces: SpaceRepo;
+  readonly stage: StageRepo;
+  readonly requests: RequestRepo;
+  readonly removals: RemovalRepo;
+  /** Applies pending migrations; safe to run on every start and from several processes at once. */
+  migrate(): Promise<void>;
+  /** Idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,2 @@
+export { openStore, type OpenStoreOptions } from './openStore.js';
+export type * from './Store.js';

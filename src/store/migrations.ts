@@ -1,0 +1,135 @@
+/**
+ * Versioned schema migrations, applied in order, each in its own transaction, recorded in
+ * `schema_migrations`. An advisory lock lets several nodes start at once against one database.
+ * Never edit a shipped migration: add the next one.
+ */
+import type { SqlClient } from './SqlClient.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'control plane',
+    sql: `
+      CREATE TABLE users (
+        id text PRIMARY KEY,
+        handle text NOT NULL,
+        display_name text NOT NULL,
+        password_hash text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE UNIQUE INDEX users_handle_lower ON users (lower(handle));
+
+      CREATE TABLE sessions (
+        id text PRIMARY KEY,
+        user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        expires_at timestamptz NOT NULL,
+        revoked_at timestamptz
+      );
+      CREATE INDEX sessions_expires_at ON sessions (expires_at);
+
+      CREATE TABLE blocks (
+        blocker_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        blocked_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (blocker_id, blocked_id)
+      );
+
+      CREATE TABLE spaces (
+        id text PRIMARY KEY,
+        host_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        title text NOT NULL,
+        topics text[] NOT NULL DEFAULT '{}',
+        record boolean NOT NULL,
+        anonymous_listening boolean NOT NULL,
+        state text NOT NULL CHECK (state IN ('scheduled', 'live', 'ended', 'cancelled')),
+        scheduled_for timestamptz,
+        started_at timestamptz,
+        ended_at timestamptz,
+        created_at timestamptz NOT NULL
+      );
+      CREATE INDEX spaces_live ON spaces (started_at DESC, id DESC) WHERE state = 'live';
+      CREATE INDEX spaces_scheduled ON spaces (scheduled_for, id) WHERE state = 'scheduled';
+      CREATE INDEX spaces_finished ON spaces (ended_at DESC, id DESC) WHERE state IN ('ended', 'cancelled');
+      CREATE INDEX spaces_host ON spaces (host_id);
+
+      CREATE TABLE space_interest (
+        space_id text NOT NULL REFERENCES spaces(id) ON DELETE CASCADE,
+        user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (space_id, user_id)
+      );
+
+      CREATE TABLE stage_members (
+        space_id text NOT NULL REFERENCES spaces(id) ON DELETE CASCADE,
+        user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        role text NOT NULL CHECK (role IN ('host', 'cohost', 'speaker')),
+        muted boolean NOT NULL,
+        joined_at timestamptz NOT NULL,
+        PRIMARY KEY (space_id, user_id)
+      );
+
+      CREATE TABLE speak_requests (
+        space_id text NOT NULL REFERENCES spaces(id) ON DELETE CASCADE,
+        user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at timestamptz NOT NULL,
+        PRIMARY KEY (space_id, user_id)
+      );
+      CREATE INDEX speak_requests_order ON speak_requests (space_id, created_at);
+
+      CREATE TABLE invitations (
+        space_id text NOT NULL REFERENCES spaces(id) ON DELETE CASCADE,
+        user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        invited_by text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at timestamptz NOT NULL,
+        PRIMARY KEY (space_id, user_id)
+      );
+
+      CREATE TABLE removals (
+        space_id text NOT NULL REFERENCES spaces(id) ON DELETE CASCADE,
+        user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        removed_by text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at timestamptz NOT NULL,
+        PRIMARY KEY (space_id, user_id)
+      );
+    `,
+  },
+];
+
+/** Serialises migrating nodes (released at commit); one key per schema, so test schemas do not wait on each other. */
+const LOCK = `SELECT pg_advisory_xact_lock(hashtext('rostra.migrations.' || coalesce(current_schema(), '')))`;
+
+/**
+ * Applies the migrations not yet recorded, in order, each in its own transaction under the advisory lock:
+ * a node that waited for the lock sees what the first one applied and skips it. Returns the versions it
+ * applied (empty when the schema was up to date).
+ */
+export async function migrate(db: SqlClient, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  // Even CREATE TABLE IF NOT EXISTS races in the catalog when two nodes start at once: lock first.
+  await db.transaction(async (tx) => {
+    await tx.query(LOCK);
+    await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY,
+      name text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
+  });
+  const applied: number[] = [];
+  for (const m of migrations) {
+    const done = await db.transaction(async (tx) => {
+      await tx.query(LOCK);
+      const rows = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]);
+      if (rows.length > 0) return false;
+      await tx.exec(m.sql);
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      return true;
+    });
+    if (done) applied.push(m.version);
+  }
+  return applied;
+}
