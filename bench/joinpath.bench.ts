@@ -5,7 +5,7 @@
  *
  * Run: npm run bench -- joinpath      (ROUNDS, SECONDS, CONCURRENCY to change the defaults)
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../src/testing/ServeProcess.js';
 import { fmt, loadLoop, median, printTable } from './lib.js';
+import { wrkPost } from './wrk.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const SECONDS = Number(process.env.SECONDS ?? 3);
@@ -87,44 +88,27 @@ async function rostraFigures(
       body: JSON.stringify({ title: 'Bench' }),
     });
     const { id } = (await created.json()) as { id: string };
+    const base = `http://127.0.0.1:${port}/api/v1/spaces/${id}`;
+    // Tickets for the heartbeat rounds, gathered once (each lives 2 minutes).
     const tickets: string[] = [];
-    const listen: number[] = [];
-    const heartbeat: number[] = [];
-    // Warm up the JIT before measuring.
     await loadLoop({
       host: '127.0.0.1',
       port,
       seconds: 1,
-      concurrency: CONCURRENCY,
+      concurrency: 8,
       next: () => ({ method: 'POST', path: `/api/v1/spaces/${id}/listen`, body: '{}' }),
+      onBody: (b) => void tickets.push((JSON.parse(b) as { ticket: string }).ticket),
     });
+    wrkPost(`${base}/listen`, { seconds: 1, connections: CONCURRENCY, body: '{}' }); // JIT warm-up
+    const listen: number[] = [];
+    const heartbeat: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
-      const l = await loadLoop({
-        host: '127.0.0.1',
-        port,
-        seconds: SECONDS,
-        concurrency: CONCURRENCY,
-        next: () => ({ method: 'POST', path: `/api/v1/spaces/${id}/listen`, body: '{}' }),
-        onBody: (b) => {
-          if (tickets.length < 50_000) tickets.push((JSON.parse(b) as { ticket: string }).ticket);
-        },
-      });
+      const l = wrkPost(`${base}/listen`, { seconds: SECONDS, connections: CONCURRENCY, body: '{}' });
+      const h = wrkPost(`${base}/heartbeat`, { seconds: SECONDS, connections: CONCURRENCY, tickets });
       listen.push(l.perSecond);
-      let i = 0;
-      const h = await loadLoop({
-        host: '127.0.0.1',
-        port,
-        seconds: SECONDS,
-        concurrency: CONCURRENCY,
-        next: () => ({
-          method: 'POST',
-          path: `/api/v1/spaces/${id}/heartbeat`,
-          body: JSON.stringify({ ticket: tickets[i++ % tickets.length] }),
-        }),
-      });
       heartbeat.push(h.perSecond);
-      if (l.errors + h.errors > 0)
-        console.log(`  (round ${r}: ${l.errors} listen errors, ${h.errors} heartbeat errors)`);
+      const bad = l.non2xx + l.errors + h.non2xx + h.errors;
+      if (bad > 0) console.log(`  (round ${r}: ${bad} refused or failed requests, not counted)`);
     }
     return { listen, heartbeat };
   } finally {
@@ -140,27 +124,10 @@ async function bareHttp(): Promise<number[]> {
     port,
   );
   try {
-    await loadLoop({
-      host: '127.0.0.1',
-      port,
-      seconds: 1,
-      concurrency: CONCURRENCY,
-      next: () => ({ method: 'POST', path: '/x', body: '{}' }),
-    });
+    const url = `http://127.0.0.1:${port}/x`;
+    wrkPost(url, { seconds: 1, connections: CONCURRENCY, body: '{}' }); // warm-up
     const out: number[] = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      out.push(
-        (
-          await loadLoop({
-            host: '127.0.0.1',
-            port,
-            seconds: SECONDS,
-            concurrency: CONCURRENCY,
-            next: () => ({ method: 'POST', path: '/x', body: '{}' }),
-          })
-        ).perSecond,
-      );
-    }
+    for (let r = 0; r < ROUNDS; r++) out.push(wrkPost(url, { seconds: SECONDS, connections: CONCURRENCY, body: '{}' }).perSecond);
     return out;
   } finally {
     await stop(child);
@@ -196,10 +163,6 @@ async function redisReachable(): Promise<boolean> {
   });
 }
 
-// The generator keeps to core 1 so that it never competes with the server it measures.
-if (existsSync('/usr/bin/taskset'))
-  execFileSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
-
 const bare = median(await bareHttp());
 const hmac = median(rawHmac());
 const memory = await rostraFigures({});
@@ -227,5 +190,5 @@ rows.push(['reference: bare node:http, same core', fmt(bare), '', '100 %', '']);
 rows.push(['reference: raw HMAC-SHA256 sign loop', fmt(hmac), '', '', '100 %']);
 printTable(rows);
 console.log(
-  `\n${ROUNDS} rounds of ${SECONDS} s, ${CONCURRENCY} keep-alive connections; server pinned to core 0, generator on core 1.`,
+  `\n${ROUNDS} rounds of ${SECONDS} s, ${CONCURRENCY} keep-alive connections from wrk; server pinned to core 0, wrk to core 1.`,
 );

@@ -47,3 +47,18 @@ test('GET /metrics speaks the Prometheus text format and counts requests', async
   assert.match(res.text, /# TYPE rostra_http_requests_total counter/);
   assert.match(res.text, /rostra_errors_total\{code="space_not_found"\} 1/);
 });
+
+test('GET / shows a page that lists live spaces, escaped', async () => {
+  const c = new TestClient(node);
+  const signup = await c.post<{ token: string }>('/api/v1/auth/signup', {
+    handle: 'landing',
+    password: 'long enough pw',
+    displayName: 'L',
+  });
+  await c.as(signup.body.token).post('/api/v1/spaces', { title: '<script>alert(1)</script> Night talk' });
+  const res = await c.get('/');
+  assert.equal(res.status, 200);
+  assert.match(String(res.headers['content-type']), /text\/html/);
+  assert.match(res.text, /&#60;script&#62;alert\(1\)&#60;\/script&#62; Night talk/);
+  assert.doesNotMatch(res.text, /<script>/);
+});

@@ -10,6 +10,7 @@ import { RostraError } from '../errors/index.js';
 import { logger } from '../log/Logger.js';
 import { EventHub, EVENTS_PATH } from './EventHub.js';
 import { fromZod, toRostraError } from './HttpErrors.js';
+import { landingPage } from './LandingPage.js';
 import { Metrics } from './Metrics.js';
 import { openApiDocument } from './OpenApi.js';
 import type { RouteDef } from './Route.js';
@@ -47,6 +48,7 @@ export class HttpServer {
       requestTimeout: 30_000,
       connectionTimeout: 30_000,
       return503OnClosing: true,
+      ...(config.trustedProxies.length > 0 ? { trustProxy: config.trustedProxies } : {}),
       routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
       // Errors raised before routing (bad URL, overlong parameter) get the same coded body as the rest.
       frameworkErrors: (err, _request, reply: FastifyReply) => {
@@ -111,6 +113,13 @@ export class HttpServer {
     });
 
     app.get('/healthz', async () => ({ status: 'ok' }));
+    app.get('/', async (_request, reply) => {
+      const { spaces } = await this.#plane.spaces.list('live', 20, undefined);
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'public, max-age=5')
+        .send(landingPage(spaces, opts.version));
+    });
     app.get('/metrics', async (_request, reply) => {
       void reply.header('content-type', metrics.registry.contentType);
       return metrics.registry.metrics();

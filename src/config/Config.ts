@@ -18,6 +18,14 @@ const ConfigSchema = z
     port: port.default(8080),
     /** Interface to bind. */
     host: z.string().min(1).default('0.0.0.0'),
+    /**
+     * Behind a load balancer: the proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed for
+     * the client address (per-IP limits). Empty = the socket's address. A list, not a hop count, so a
+     * client talking directly cannot spoof its address.
+     */
+    trustedProxies: z
+      .array(z.string().regex(/^[0-9a-fA-F.:]+(\/\d{1,3})?$/, 'an IP address or CIDR range'))
+      .default([]),
     /** How clients reach this node, for links in answers. Defaults to http://localhost:<port>. */
     publicUrl: z.url({ protocol: /^https?$/ }).optional(),
     /** Where the embedded database, the secret and recordings live. Empty = in memory (tests only). */
@@ -91,6 +99,7 @@ const FLAGS: Record<string, string> = {
   'database-url': 'databaseUrl',
   'redis-url': 'redisUrl',
   'log-level': 'logLevel',
+  'trusted-proxies': 'trustedProxies',
   'announced-ip': 'announcedIps',
   'max-listeners-per-space': 'limits.listenersPerSpace',
   'max-listeners-per-node': 'limits.listenersPerNode',
@@ -108,6 +117,7 @@ const ENV: Record<string, string> = {
   REDIS_URL: 'redisUrl',
   ROSTRA_SECRET: 'secret',
   ROSTRA_LOG_LEVEL: 'logLevel',
+  ROSTRA_TRUSTED_PROXIES: 'trustedProxies',
   ROSTRA_ANNOUNCED_IP: 'announcedIps',
   ROSTRA_MAX_LISTENERS_PER_SPACE: 'limits.listenersPerSpace',
   ROSTRA_MAX_LISTENERS_PER_NODE: 'limits.listenersPerNode',
@@ -115,7 +125,7 @@ const ENV: Record<string, string> = {
   ROSTRA_MAX_SPEAKERS: 'limits.maxSpeakers',
 };
 
-const LIST_PATHS = new Set(['announcedIps']);
+const LIST_PATHS = new Set(['announcedIps', 'trustedProxies']);
 
 function setPath(target: Record<string, unknown>, path: string, value: string): void {
   const keys = path.split('.');

@@ -46,14 +46,21 @@ export interface ErrorBody {
 export class TestClient {
   readonly #node: RostraNode;
   token: string | undefined;
+  /** The client's address as the server sees it (per-IP limits). */
+  readonly ip: string;
 
-  constructor(node: RostraNode, token?: string) {
+  constructor(node: RostraNode, token?: string, ip = '127.0.0.1') {
     this.#node = node;
     this.token = token;
+    this.ip = ip;
   }
 
   as(token: string | undefined): TestClient {
-    return new TestClient(this.#node, token);
+    return new TestClient(this.#node, token, this.ip);
+  }
+
+  from(ip: string): TestClient {
+    return new TestClient(this.#node, this.token, ip);
   }
 
   async request<T = unknown>(
@@ -73,6 +80,7 @@ export class TestClient {
       method,
       url,
       headers: h,
+      remoteAddress: this.ip,
       ...(payload !== undefined ? { payload } : {}),
     });
     let parsed: unknown = undefined;
