@@ -1,13 +1,16 @@
 /**
- * The one Bus test suite, run against every implementation. `open` may be called several times: two
- * instances stand for two nodes and must see each other's messages and presence.
+ * The one Bus test suite, run against every implementation. `open` may be called many times: each call is
+ * another node of the same cluster (a MemoryBus on a shared hub, or a RedisBus on the same Redis and
+ * prefix), so the cross-node properties are tested for both.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
+import { isRostraError } from '../errors/index.js';
 import type { Bus, BusMessage } from './Bus.js';
 
-async function until(cond: () => boolean | Promise<boolean>, ms = 3000): Promise<void> {
+/** Polls until `cond` holds, at most `ms` (no wall-clock assertions: a slow machine only waits longer). */
+export async function until(cond: () => boolean | Promise<boolean>, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error('condition not met in time');
@@ -15,7 +18,24 @@ async function until(cond: () => boolean | Promise<boolean>, ms = 3000): Promise
   }
 }
 
-export function runBusSuite(name: string, open: () => Promise<Bus>, opts: { shared: boolean }): void {
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const unique = (what: string) => `${what}-${randomBytes(4).toString('hex')}`;
+
+async function allPages(bus: Bus, room: string, limit: number, between?: (page: number) => Promise<void>) {
+  const seen: string[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < 1000; page++) {
+    const p = await bus.presence.list(room, { limit, ...(cursor !== undefined ? { cursor } : {}) });
+    assert.ok(p.members.length <= limit);
+    seen.push(...p.members);
+    if (p.nextCursor === null) return seen;
+    cursor = p.nextCursor;
+    await between?.(page);
+  }
+  throw new Error('paging did not end');
+}
+
+export function runBusSuite(name: string, open: () => Promise<Bus>): void {
   describe(`Bus: ${name}`, () => {
     const opened: Bus[] = [];
     const bus = async () => {
@@ -26,90 +46,122 @@ export function runBusSuite(name: string, open: () => Promise<Bus>, opts: { shar
     after(async () => {
       await Promise.all(opened.map((b) => b.close()));
     });
-    const room = () => `room-${randomBytes(4).toString('hex')}`;
 
     test('publish reaches every subscriber of the channel, and only them', async () => {
       const b = await bus();
+      const [ch, other] = [unique('ch'), unique('ch')];
       const got: BusMessage[] = [];
-      const other: BusMessage[] = [];
-      const u1 = await b.subscribe('ch-a', (m) => got.push(m));
-      const u2 = await b.subscribe('ch-a', (m) => got.push(m));
-      const u3 = await b.subscribe('ch-b', (m) => other.push(m));
-      await b.publish('ch-a', { n: 1, nested: { ok: true } });
+      const elsewhere: BusMessage[] = [];
+      const u1 = await b.subscribe(ch, (m) => got.push(m));
+      const u2 = await b.subscribe(ch, (m) => got.push(m));
+      const u3 = await b.subscribe(other, (m) => elsewhere.push(m));
+      await b.publish(ch, { n: 1, nested: { ok: true } });
       await until(() => got.length === 2);
       assert.deepEqual(got[0], { n: 1, nested: { ok: true } });
-      assert.equal(other.length, 0);
+      assert.notEqual(got[0], got[1], 'each subscriber gets its own copy');
       await u1();
-      await b.publish('ch-a', { n: 2 });
+      await u1();
+      await b.publish(ch, { n: 2 });
       await until(() => got.length === 3);
+      await sleep(30);
+      assert.equal(got.length, 3, 'an unsubscribed handler is not called');
+      assert.equal(elsewhere.length, 0);
       await u2();
       await u3();
     });
 
+    test('delivery is asynchronous: never inside publish()', async () => {
+      const b = await bus();
+      const ch = unique('ch');
+      let called = false;
+      await b.subscribe(ch, () => {
+        called = true;
+      });
+      const sent = b.publish(ch, { x: 1 });
+      assert.equal(called, false);
+      await sent;
+      await until(() => called);
+    });
+
     test('a handler that throws does not stop the others', async () => {
       const b = await bus();
+      const ch = unique('ch');
       const got: number[] = [];
-      await b.subscribe('ch-throw', () => {
-        throw new Error('boom');
+      await b.subscribe(ch, () => {
+        throw new Error('boom (expected by the test)');
       });
-      await b.subscribe('ch-throw', (m) => got.push(m.n as number));
-      await b.publish('ch-throw', { n: 7 });
-      await b.publish('ch-throw', { n: 8 });
+      await b.subscribe(ch, (m) => got.push(m.n as number));
+      await b.publish(ch, { n: 7 });
+      await b.publish(ch, { n: 8 });
       await until(() => got.length === 2);
       assert.deepEqual(got, [7, 8]);
     });
 
-    if (opts.shared) {
-      test('two instances (two nodes) see each other’s messages and presence', async () => {
-        const [a, b] = [await bus(), await bus()];
-        const got: BusMessage[] = [];
-        await b.subscribe('ch-cross', (m) => got.push(m));
-        await a.publish('ch-cross', { from: 'a' });
-        await until(() => got.length === 1);
-        const r = room();
-        await a.presence.touch(r, 'x', 5000, true);
-        await b.presence.touch(r, 'y', 5000, false);
-        assert.equal(await a.presence.count(r), 2);
-        assert.equal(await b.presence.count(r), 2);
-        assert.equal(await a.counters.hit(`k-${r}`, 5000), 1);
-        assert.equal(await b.counters.hit(`k-${r}`, 5000), 2);
-      });
-    }
+    test('two nodes see each other’s messages, presence and counters', async () => {
+      const [a, b] = [await bus(), await bus()];
+      const ch = unique('ch');
+      const atA: BusMessage[] = [];
+      const atB: BusMessage[] = [];
+      await a.subscribe(ch, (m) => atA.push(m));
+      await b.subscribe(ch, (m) => atB.push(m));
+      await a.publish(ch, { from: 'a' });
+      await until(() => atA.length === 1 && atB.length === 1);
+      assert.deepEqual(atB, [{ from: 'a' }]);
+      const r = unique('room');
+      await a.presence.touch(r, 'x', 5000, true);
+      await b.presence.touch(r, 'y', 5000, false);
+      assert.equal(await a.presence.count(r), 2);
+      assert.equal(await b.presence.count(r), 2);
+      assert.deepEqual((await b.presence.list(r, { limit: 10 })).members, ['x']);
+      await b.presence.leave(r, 'x');
+      assert.equal(await a.presence.count(r), 1);
+      const key = unique('k');
+      assert.equal(await a.counters.hit(key, 5000), 1);
+      assert.equal(await b.counters.hit(key, 5000), 2);
+    });
 
     test('presence counts members until their ttl runs out; a touch extends it', async () => {
       const b = await bus();
-      const r = room();
+      const r = unique('room');
       await b.presence.touch(r, 'a', 150, false);
       await b.presence.touch(r, 'b', 150, true);
       assert.equal(await b.presence.count(r), 2);
-      await new Promise((res) => setTimeout(res, 80));
+      await sleep(80);
       await b.presence.touch(r, 'a', 150, false);
       await until(async () => (await b.presence.count(r)) === 1);
       assert.deepEqual(
         (await b.presence.list(r, { limit: 10 })).members,
         [],
-        'the expired listed member is gone from the list',
+        'the expired member left the list',
       );
       await until(async () => (await b.presence.count(r)) === 0);
+      assert.equal(await b.presence.count(unique('room')), 0, 'an unknown room is empty');
+    });
+
+    test('presence: listed members are listed, unlisted ones only counted; listing is sticky', async () => {
+      const b = await bus();
+      const r = unique('room');
+      await b.presence.touch(r, 'anon', 5000, false);
+      await b.presence.touch(r, 'named', 5000, true);
+      await b.presence.touch(r, 'named', 5000, false);
+      assert.equal(await b.presence.count(r), 2);
+      assert.deepEqual(await b.presence.list(r, { limit: 10 }), { members: ['named'], nextCursor: null });
+      await b.presence.leave(r, 'named');
+      await b.presence.leave(r, 'named');
+      await b.presence.leave(unique('room'), 'nobody');
+      assert.deepEqual(await b.presence.list(r, { limit: 10 }), { members: [], nextCursor: null });
+      assert.equal(await b.presence.count(r), 1);
     });
 
     test('presence lists listed members only, each exactly once across pages', async () => {
       const b = await bus();
-      const r = room();
+      const r = unique('room');
       const listed = Array.from({ length: 23 }, (_, i) => `u:${String(i).padStart(3, '0')}`);
       for (const m of listed) await b.presence.touch(r, m, 10_000, true);
       for (let i = 0; i < 5; i++) await b.presence.touch(r, `a:${i}`, 10_000, false);
       assert.equal(await b.presence.count(r), 28);
-      const seen: string[] = [];
-      let cursor: string | undefined;
-      for (let page = 0; page < 20; page++) {
-        const p = await b.presence.list(r, { limit: 5, ...(cursor !== undefined ? { cursor } : {}) });
-        seen.push(...p.members);
-        if (p.nextCursor === null) break;
-        cursor = p.nextCursor;
-      }
-      assert.deepEqual(seen, listed);
-      await b.presence.leave(r, 'u:000');
+      assert.deepEqual(await allPages(b, r, 5), listed);
+      assert.deepEqual(await allPages(b, r, 23), listed, 'an exact last page has no cursor');
       await b.presence.leave(r, 'u:000');
       assert.equal(await b.presence.count(r), 27);
       assert.equal((await b.presence.list(r, { limit: 1 })).members[0], 'u:001');
@@ -118,23 +170,60 @@ export function runBusSuite(name: string, open: () => Promise<Bus>, opts: { shar
       assert.deepEqual(await b.presence.list(r, { limit: 5 }), { members: [], nextCursor: null });
     });
 
-    test('counters count hits in a fixed window, then start again', async () => {
+    test('presence paging under churn: who stays is seen once, who leaves is never repeated', async () => {
       const b = await bus();
-      const key = `hit-${randomBytes(4).toString('hex')}`;
+      const r = unique('room');
+      const stay = Array.from({ length: 30 }, (_, i) => `s${String(i).padStart(2, '0')}`);
+      const go = Array.from({ length: 10 }, (_, i) => `g${i}`);
+      for (const m of [...stay, ...go]) await b.presence.touch(r, m, 10_000, true);
+      const seen = await allPages(b, r, 4, async (page) => {
+        await b.presence.leave(r, go[page] ?? 'none');
+        await b.presence.touch(r, `n${page}`, 10_000, true);
+        await b.presence.touch(r, stay[page] ?? 'none', 10_000, true); // a heartbeat must not move anyone
+      });
+      assert.equal(new Set(seen).size, seen.length, 'no member twice');
+      assert.deepEqual(
+        seen.filter((m) => m.startsWith('s')),
+        stay,
+      );
+    });
+
+    test('presence refuses a cursor it did not give out', async () => {
+      const b = await bus();
+      await assert.rejects(
+        b.presence.list(unique('room'), { limit: 5, cursor: '%%not a cursor%%' }),
+        (err) => isRostraError(err) && err.code === 'validation_failed',
+      );
+    });
+
+    test('counters count hits in a fixed window per key, then start again', async () => {
+      const b = await bus();
+      const [key, other] = [unique('hit'), unique('hit')];
       assert.deepEqual(
         [await b.counters.hit(key, 150), await b.counters.hit(key, 150), await b.counters.hit(key, 150)],
         [1, 2, 3],
       );
+      assert.equal(await b.counters.hit(other, 150), 1, 'keys are independent');
       await until(async () => (await b.counters.hit(key, 150)) === 1);
     });
 
-    test('close is idempotent and stops delivery', async () => {
-      const b = await open();
-      const got: BusMessage[] = [];
-      await b.subscribe('ch-close', (m) => got.push(m));
+    test('close is idempotent, stops delivery, and leaves other nodes working', async () => {
+      const [a, b] = [await bus(), await open()];
+      const ch = unique('ch');
+      const atA: BusMessage[] = [];
+      const atB: BusMessage[] = [];
+      await a.subscribe(ch, (m) => atA.push(m));
+      const unsubscribeB = await b.subscribe(ch, (m) => atB.push(m));
       await b.close();
       await b.close();
-      assert.equal(got.length, 0);
+      await unsubscribeB();
+      await b.publish(ch, { dropped: true });
+      await assert.rejects(b.subscribe(ch, () => undefined));
+      await a.publish(ch, { n: 1 });
+      await until(() => atA.length === 1);
+      await sleep(30);
+      assert.deepEqual(atA, [{ n: 1 }]);
+      assert.deepEqual(atB, []);
     });
   });
 }

@@ -10,7 +10,10 @@ export type BusMessage = { readonly [key: string]: unknown };
 export type Unsubscribe = () => Promise<void>;
 
 export interface PresencePage {
-  /** Listed member ids in a stable (lexicographic) order, so paging sees each present member once. */
+  /**
+   * Listed member ids in an order that does not change while they stay (arrival order in memory,
+   * lexicographic in Redis), so paging sees every member present throughout exactly once.
+   */
   members: string[];
   nextCursor: string | null;
 }
@@ -25,7 +28,10 @@ export interface Presence {
   leave(room: string, member: string): Promise<void>;
   /** Members whose ttl has not run out. */
   count(room: string): Promise<number>;
-  /** Listed members whose ttl has not run out, paged. */
+  /**
+   * Listed members whose ttl has not run out, paged. The cursor is opaque and only valid for the same
+   * implementation; a malformed one is refused with `validation_failed`.
+   */
   list(room: string, opts: { limit: number; cursor?: string }): Promise<PresencePage>;
   /** Forgets a room (when the space ends). */
   clear(room: string): Promise<void>;

@@ -1,114 +1,74 @@
-/** The default Bus for a single node: everything in this process. */
+/**
+ * The default Bus for a single node: everything in this process. Several MemoryBus instances may share one
+ * MemoryHub and then behave like several nodes on one Redis (multi-node tests without Redis).
+ */
 import { logger } from '../log/Logger.js';
-import type { Bus, BusMessage, Counters, Presence, PresencePage, Unsubscribe } from './Bus.js';
+import type { Bus, BusMessage, Counters, Unsubscribe } from './Bus.js';
+import { MemoryPresence } from './MemoryPresence.js';
 
 const log = logger('bus.memory');
-const SWEEP_MS = 10_000;
 
-interface Room {
-  /** member → expiry; re-inserted on touch, so iteration order is expiry order (one ttl per room). */
-  members: Map<string, number>;
-  listed: Set<string>;
-}
+type Handler = (message: BusMessage) => void;
 
-class MemoryPresence implements Presence {
-  readonly rooms = new Map<string, Room>();
-
-  async touch(room: string, member: string, ttlMs: number, listed: boolean): Promise<void> {
-    let r = this.rooms.get(room);
-    if (!r) {
-      r = { members: new Map(), listed: new Set() };
-      this.rooms.set(room, r);
-    }
-    r.members.delete(member);
-    r.members.set(member, Date.now() + ttlMs);
-    if (listed) r.listed.add(member);
-  }
-
-  async leave(room: string, member: string): Promise<void> {
-    const r = this.rooms.get(room);
-    if (!r) return;
-    r.members.delete(member);
-    r.listed.delete(member);
-  }
-
-  async count(room: string): Promise<number> {
-    const r = this.rooms.get(room);
-    if (!r) return 0;
-    this.sweep(room, r, Date.now());
-    return r.members.size;
-  }
-
-  async list(room: string, opts: { limit: number; cursor?: string }): Promise<PresencePage> {
-    const r = this.rooms.get(room);
-    if (!r) return { members: [], nextCursor: null };
-    this.sweep(room, r, Date.now());
-    // Sorting is O(n log n) per page; fine for one node's signed-in listeners. Redis keeps a sorted set.
-    const sorted = [...r.listed].sort();
-    const start = opts.cursor === undefined ? 0 : sorted.findIndex((m) => m > (opts.cursor as string));
-    const from = start < 0 ? sorted.length : start;
-    const members = sorted.slice(from, from + opts.limit);
-    const more = from + opts.limit < sorted.length;
-    return { members, nextCursor: more ? (members[members.length - 1] ?? null) : null };
-  }
-
-  async clear(room: string): Promise<void> {
-    this.rooms.delete(room);
-  }
-
-  sweep(room: string, r: Room, now: number): void {
-    for (const [member, until] of r.members) {
-      if (until > now) break;
-      r.members.delete(member);
-      r.listed.delete(member);
-    }
-    if (r.members.size === 0) this.rooms.delete(room);
-  }
-}
-
+/** Fixed windows per key: the first hit opens a window of `windowMs`, as INCR + PEXPIRE NX does in Redis. */
 class MemoryCounters implements Counters {
-  readonly windows = new Map<string, { count: number; resetAt: number }>();
+  readonly #windows = new Map<string, { count: number; resetAt: number }>();
 
   async hit(key: string, windowMs: number): Promise<number> {
     const now = Date.now();
-    const w = this.windows.get(key);
+    const w = this.#windows.get(key);
     if (!w || w.resetAt <= now) {
-      this.windows.set(key, { count: 1, resetAt: now + windowMs });
+      this.#windows.set(key, { count: 1, resetAt: now + windowMs });
       return 1;
     }
-    w.count++;
-    return w.count;
+    return ++w.count;
   }
 
   sweep(now: number): void {
-    for (const [key, w] of this.windows) if (w.resetAt <= now) this.windows.delete(key);
+    for (const [key, w] of this.#windows) if (w.resetAt <= now) this.#windows.delete(key);
   }
 }
 
-export class MemoryBus implements Bus {
-  readonly kind = 'memory' as const;
+export interface MemoryHubOptions {
+  /** How often idle rooms and old counter windows are swept (default 10 000 ms). */
+  sweepIntervalMs?: number;
+}
+
+/** The shared state of the MemoryBus instances that stand for one cluster. */
+export class MemoryHub {
   readonly presence = new MemoryPresence();
   readonly counters = new MemoryCounters();
-  readonly #channels = new Map<string, Set<(m: BusMessage) => void>>();
-  readonly #timer: NodeJS.Timeout;
-  #closed = false;
+  readonly #channels = new Map<string, Set<Handler>>();
+  readonly #sweepIntervalMs: number;
+  #timer: NodeJS.Timeout | undefined;
+  #attached = 0;
 
-  constructor() {
-    // Rooms and windows nobody reads any more are swept here; busy ones are swept as they are read.
-    this.#timer = setInterval(() => {
-      const now = Date.now();
-      for (const [room, r] of this.presence.rooms) this.presence.sweep(room, r, now);
-      this.counters.sweep(now);
-    }, SWEEP_MS).unref();
+  constructor(opts: MemoryHubOptions = {}) {
+    this.#sweepIntervalMs = opts.sweepIntervalMs ?? 10_000;
   }
 
-  async publish(channel: string, message: BusMessage): Promise<void> {
-    if (this.#closed) return;
+  /** Busy rooms are swept as they are read; the timer catches the rooms nobody reads. */
+  attach(): void {
+    if (this.#attached++ > 0) return;
+    this.#timer = setInterval(() => {
+      const now = Date.now();
+      this.presence.sweepAll(now);
+      this.counters.sweep(now);
+    }, this.#sweepIntervalMs).unref();
+  }
+
+  detach(): void {
+    if (--this.#attached > 0) return;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  publish(channel: string, message: BusMessage): void {
     const handlers = this.#channels.get(channel);
     if (!handlers || handlers.size === 0) return;
-    // A JSON copy, as Redis would deliver: no subscriber can see or change the publisher's object.
+    // A JSON copy, as Redis delivers: no subscriber sees or changes the publisher's object (or another's).
     const json = JSON.stringify(message);
-    for (const handler of [...handlers]) {
+    for (const handler of handlers) {
       queueMicrotask(() => {
         try {
           handler(JSON.parse(json) as BusMessage);
@@ -119,31 +79,74 @@ export class MemoryBus implements Bus {
     }
   }
 
-  async subscribe(channel: string, handler: (message: BusMessage) => void): Promise<Unsubscribe> {
+  add(channel: string, handler: Handler): void {
     let set = this.#channels.get(channel);
     if (!set) {
       set = new Set();
       this.#channels.set(channel, set);
     }
-    const own = (m: BusMessage) => handler(m); // a distinct function, so the same handler can subscribe twice
-    set.add(own);
-    return async () => {
-      const s = this.#channels.get(channel);
-      if (!s) return;
-      s.delete(own);
-      if (s.size === 0) this.#channels.delete(channel);
-    };
+    set.add(handler);
   }
 
-  /** Channels with at least one subscriber (leak checks). */
+  remove(channel: string, handler: Handler): void {
+    const set = this.#channels.get(channel);
+    if (!set?.delete(handler)) return;
+    if (set.size === 0) this.#channels.delete(channel);
+  }
+
+  /** Channels with at least one subscriber (leak checks in tests). */
   get channelCount(): number {
     return this.#channels.size;
+  }
+}
+
+export interface MemoryBusOptions extends MemoryHubOptions {
+  /** Share state with other MemoryBus instances (default: a hub of its own). */
+  hub?: MemoryHub;
+}
+
+export class MemoryBus implements Bus {
+  readonly kind = 'memory' as const;
+  readonly presence: MemoryPresence;
+  readonly counters: MemoryCounters;
+  readonly #hub: MemoryHub;
+  /** This instance's subscriptions, so close() removes exactly them from a shared hub. */
+  readonly #subscriptions = new Set<{ channel: string; handler: Handler }>();
+  #closed = false;
+
+  constructor(opts: MemoryBusOptions = {}) {
+    this.#hub = opts.hub ?? new MemoryHub(opts);
+    this.#hub.attach();
+    this.presence = this.#hub.presence;
+    this.counters = this.#hub.counters;
+  }
+
+  /** Delivered in a later microtask, never during publish(). After close: dropped. */
+  async publish(channel: string, message: BusMessage): Promise<void> {
+    if (this.#closed) {
+      log.debug({ channel }, 'publish after close dropped');
+      return;
+    }
+    this.#hub.publish(channel, message);
+  }
+
+  async subscribe(channel: string, handler: (message: BusMessage) => void): Promise<Unsubscribe> {
+    if (this.#closed) throw new Error('MemoryBus: subscribe after close');
+    // A distinct function per subscription, so one handler subscribed twice is called twice.
+    const sub = { channel, handler: (m: BusMessage) => handler(m) };
+    this.#subscriptions.add(sub);
+    this.#hub.add(channel, sub.handler);
+    return async () => {
+      if (!this.#subscriptions.delete(sub)) return;
+      this.#hub.remove(channel, sub.handler);
+    };
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#timer);
-    this.#channels.clear();
+    for (const sub of this.#subscriptions) this.#hub.remove(sub.channel, sub.handler);
+    this.#subscriptions.clear();
+    this.#hub.detach();
   }
 }

@@ -1,106 +1,49 @@
 /**
  * The Bus for a cluster: Redis pub/sub, presence in sorted sets, counters with INCR. One connection for
- * commands and one for subscriptions (Redis forbids commands on a subscribed connection).
+ * commands, and one for subscriptions, opened at the first subscribe (a subscribed connection can run no
+ * other command). Every key and channel starts with the prefix, so deployments and test runs can share a
+ * Redis. Connections reconnect on their own (ioredis), re-subscribing; errors are logged, never thrown
+ * at the process. Pub/sub is at-most-once: messages published while a node is disconnected are lost to it.
  */
 import { Redis } from 'ioredis';
 import { logger } from '../log/Logger.js';
-import type { Bus, BusMessage, Counters, Presence, PresencePage, Unsubscribe } from './Bus.js';
+import type { Bus, BusMessage, Counters, Unsubscribe } from './Bus.js';
+import { RedisPresence } from './RedisPresence.js';
 
 const log = logger('bus.redis');
 
-/** How many listed members to read per round while filtering out expired ones. */
-const LIST_BATCH = 200;
-
-class RedisPresence implements Presence {
-  constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
-  ) {}
-
-  // `p:` holds every member scored by expiry; `pl:` holds listed members with score 0, so BYLEX pages
-  // through them in a stable order.
-  #members(room: string): string {
-    return `${this.prefix}p:${room}`;
-  }
-  #listed(room: string): string {
-    return `${this.prefix}pl:${room}`;
-  }
-
-  async touch(room: string, member: string, ttlMs: number, listed: boolean): Promise<void> {
-    const until = Date.now() + ttlMs;
-    const m = this.redis
-      .multi()
-      .zadd(this.#members(room), until, member)
-      .pexpire(this.#members(room), ttlMs * 2);
-    if (listed) m.zadd(this.#listed(room), 0, member).pexpire(this.#listed(room), ttlMs * 2);
-    await m.exec();
-  }
-
-  async leave(room: string, member: string): Promise<void> {
-    await this.redis.multi().zrem(this.#members(room), member).zrem(this.#listed(room), member).exec();
-  }
-
-  async count(room: string): Promise<number> {
-    const res = await this.redis
-      .multi()
-      .zremrangebyscore(this.#members(room), '-inf', Date.now())
-      .zcard(this.#members(room))
-      .exec();
-    const card = res?.[1]?.[1];
-    return typeof card === 'number' ? card : 0;
-  }
-
-  async list(room: string, opts: { limit: number; cursor?: string }): Promise<PresencePage> {
-    const now = Date.now();
-    const out: string[] = [];
-    let from = opts.cursor !== undefined ? `(${opts.cursor}` : '-';
-    for (;;) {
-      const batch = await this.redis.zrangebylex(this.#listed(room), from, '+', 'LIMIT', 0, LIST_BATCH);
-      if (batch.length === 0) return { members: out, nextCursor: null };
-      const scores = await this.redis.zmscore(this.#members(room), ...batch);
-      const gone: string[] = [];
-      for (let i = 0; i < batch.length; i++) {
-        const member = batch[i] as string;
-        const until = scores[i];
-        if (until === null || until === undefined || Number(until) <= now) gone.push(member);
-        else {
-          out.push(member);
-          if (out.length === opts.limit) {
-            if (gone.length > 0) await this.redis.zrem(this.#listed(room), ...gone);
-            // Is there anything after this one? A cheap peek keeps nextCursor null on the last page.
-            const more = await this.redis.zrangebylex(this.#listed(room), `(${member}`, '+', 'LIMIT', 0, 1);
-            return { members: out, nextCursor: more.length > 0 ? member : null };
-          }
-        }
-      }
-      if (gone.length > 0) await this.redis.zrem(this.#listed(room), ...gone);
-      from = `(${batch[batch.length - 1] as string}`;
-    }
-  }
-
-  async clear(room: string): Promise<void> {
-    await this.redis.del(this.#members(room), this.#listed(room));
-  }
-}
+type Handler = (message: BusMessage) => void;
 
 class RedisCounters implements Counters {
-  constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
-  ) {}
+  readonly #redis: Redis;
+  readonly #prefix: string;
 
+  constructor(redis: Redis, prefix: string) {
+    this.#redis = redis;
+    this.#prefix = prefix;
+  }
+
+  /** INCR, and PEXPIRE NX so only the window's first hit sets its end (Redis ≥ 7), in one MULTI. */
   async hit(key: string, windowMs: number): Promise<number> {
-    const k = `${this.prefix}c:${key}`;
-    const res = await this.redis.multi().incr(k).pexpire(k, windowMs, 'NX').exec();
-    const n = res?.[0]?.[1];
-    return typeof n === 'number' ? n : 1;
+    const k = `${this.#prefix}hits:${key}`;
+    const res = await this.#redis.multi().incr(k).pexpire(k, windowMs, 'NX').exec();
+    const [err, n] = res?.[0] ?? [new Error('INCR gave no reply'), 0];
+    if (err) throw err;
+    return Number(n);
   }
 }
 
 export interface RedisBusOptions {
+  /** `redis://host:port/db`. */
   url: string;
-  /** Prefix for every key and channel, so several deployments (or test runs) can share one Redis. */
+  /** Put before every key and channel (default `rostra:`). */
   prefix?: string;
+}
+
+interface Channel {
+  handlers: Set<Handler>;
+  /** Resolves once Redis confirmed the SUBSCRIBE; every subscriber of the channel waits for it. */
+  ready: Promise<unknown>;
 }
 
 export class RedisBus implements Bus {
@@ -110,8 +53,8 @@ export class RedisBus implements Bus {
   readonly #redis: Redis;
   readonly #url: string;
   readonly #prefix: string;
+  readonly #channels = new Map<string, Channel>();
   #sub: Redis | undefined;
-  readonly #handlers = new Map<string, Set<(m: BusMessage) => void>>();
   #closing: Promise<void> | undefined;
 
   private constructor(redis: Redis, opts: RedisBusOptions) {
@@ -122,76 +65,116 @@ export class RedisBus implements Bus {
     this.counters = new RedisCounters(redis, this.#prefix);
   }
 
+  /** Connects the command connection (rejects if Redis cannot be reached now). */
   static async open(opts: RedisBusOptions): Promise<RedisBus> {
-    const redis = new Redis(opts.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
-    redis.on('error', (err) => log.error({ err }, 'Redis connection error'));
-    await redis.connect();
+    const redis = connection(opts.url, `${opts.prefix ?? 'rostra:'}commands`);
+    try {
+      await redis.connect();
+    } catch (err) {
+      redis.disconnect();
+      throw err;
+    }
     return new RedisBus(redis, opts);
   }
 
   async publish(channel: string, message: BusMessage): Promise<void> {
+    if (this.#closing) {
+      log.debug({ channel }, 'publish after close dropped');
+      return;
+    }
     await this.#redis.publish(this.#prefix + channel, JSON.stringify(message));
   }
 
   async subscribe(channel: string, handler: (message: BusMessage) => void): Promise<Unsubscribe> {
+    if (this.#closing) throw new Error('RedisBus: subscribe after close');
     const full = this.#prefix + channel;
-    const sub = await this.#subscriber();
-    let set = this.#handlers.get(full);
-    const own = (m: BusMessage) => handler(m);
-    if (!set) {
-      set = new Set();
-      this.#handlers.set(full, set);
-      set.add(own);
-      await sub.subscribe(full);
-    } else set.add(own);
+    const own: Handler = (m) => handler(m); // distinct per subscription
+    let ch = this.#channels.get(full);
+    if (!ch) {
+      ch = { handlers: new Set(), ready: this.#subscriber().subscribe(full) };
+      this.#channels.set(full, ch);
+    }
+    ch.handlers.add(own);
+    try {
+      await ch.ready;
+    } catch (err) {
+      ch.handlers.delete(own);
+      if (ch.handlers.size === 0 && this.#channels.get(full) === ch) this.#channels.delete(full);
+      throw err;
+    }
+    let done = false;
     return async () => {
-      const s = this.#handlers.get(full);
-      if (!s || !s.delete(own) || s.size > 0) return;
-      this.#handlers.delete(full);
-      if (this.#closing === undefined) await sub.unsubscribe(full);
+      if (done) return;
+      done = true;
+      const current = this.#channels.get(full);
+      if (!current?.handlers.delete(own) || current.handlers.size > 0) return;
+      this.#channels.delete(full);
+      // Commands on one connection run in order: a later SUBSCRIBE to this channel still wins.
+      if (!this.#closing) await this.#sub?.unsubscribe(full);
     };
   }
 
-  async #subscriber(): Promise<Redis> {
+  #subscriber(): Redis {
     if (this.#sub) return this.#sub;
-    const sub = new Redis(this.#url, { lazyConnect: true });
-    sub.on('error', (err) => log.error({ err }, 'Redis subscriber error'));
-    sub.on('message', (channel: string, raw: string) => {
-      const handlers = this.#handlers.get(channel);
-      if (!handlers) return;
-      let msg: BusMessage;
+    const sub = connection(this.#url, `${this.#prefix}subscriptions`);
+    sub.on('message', (channel: string, raw: string) => this.#deliver(channel, raw));
+    this.#sub = sub;
+    return sub; // lazyConnect: the first SUBSCRIBE connects it
+  }
+
+  /** Each handler gets its own parse, so no subscriber sees another's changes (as MemoryBus does). */
+  #deliver(channel: string, raw: string): void {
+    const ch = this.#channels.get(channel);
+    if (!ch) return;
+    for (const handler of [...ch.handlers]) {
+      let message: BusMessage;
       try {
-        msg = JSON.parse(raw) as BusMessage;
+        message = JSON.parse(raw) as BusMessage;
       } catch (err) {
         log.warn({ err, channel }, 'unparsable bus message dropped');
         return;
       }
-      for (const h of [...handlers]) {
-        try {
-          h(msg);
-        } catch (err) {
-          log.error({ err, channel }, 'bus handler threw');
-        }
+      try {
+        handler(message);
+      } catch (err) {
+        log.error({ err, channel }, 'bus handler threw');
       }
-    });
-    this.#sub = sub;
-    await sub.connect();
-    return sub;
+    }
   }
 
-  /** Channels with at least one subscriber (leak checks). */
-  get channelCount(): number {
-    return this.#handlers.size;
-  }
-
+  /** Quits both connections (gracefully, or at once if that fails); idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      this.#handlers.clear();
-      await Promise.all([
-        this.#redis.quit().catch(() => this.#redis.disconnect()),
-        this.#sub?.quit().catch(() => this.#sub?.disconnect()),
-      ]);
+      this.#channels.clear();
+      await Promise.all([quit(this.#redis), this.#sub ? quit(this.#sub) : undefined]);
     })();
     return this.#closing;
+  }
+}
+
+/** `name` shows in CLIENT LIST (operators, and tests that cut a connection on purpose). */
+function connection(url: string, name: string): Redis {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectionName: name,
+    // A command waits through at most a few reconnect attempts, then fails to its caller.
+    maxRetriesPerRequest: 3,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+  });
+  // Without an 'error' listener, ioredis errors would be unhandled and crash the process.
+  redis.on('error', (err) => log.warn({ err, connection: name }, 'Redis connection error'));
+  return redis;
+}
+
+async function quit(redis: Redis): Promise<void> {
+  if (redis.status === 'end' || redis.status === 'wait') {
+    redis.disconnect();
+    return;
+  }
+  try {
+    await redis.quit();
+  } catch (err) {
+    log.debug({ err }, 'QUIT failed; disconnecting');
+    redis.disconnect();
   }
 }

@@ -46,7 +46,8 @@ export class PgliteClient implements SqlClient {
 
 function wrap(tx: Transaction): Queryable {
   return {
-    query: async <R>(sql: string, params: readonly unknown[] = []) => (await tx.query<R>(sql, [...params])).rows,
+    query: async <R>(sql: string, params: readonly unknown[] = []) =>
+      (await tx.query<R>(sql, [...params])).rows,
     exec: async (sql: string) => {
       await tx.exec(sql);
     },

@@ -12,6 +12,8 @@ export interface PostgresClientOptions {
   url: string;
   /** Use this schema (created if missing) instead of the URL's search_path: lets test runs share a database. */
   schema?: string;
+  /** Drop the schema (CASCADE) on close: for tests. */
+  dropSchemaOnClose?: boolean;
   /** Pool size (default 10). */
   maxConnections?: number;
 }
@@ -19,15 +21,18 @@ export interface PostgresClientOptions {
 export class PostgresClient implements SqlClient {
   readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
+  readonly #dropOnClose: string | undefined;
   #closing: Promise<void> | undefined;
 
-  private constructor(pool: pg.Pool) {
+  private constructor(pool: pg.Pool, dropOnClose: string | undefined) {
     this.#pool = pool;
+    this.#dropOnClose = dropOnClose;
   }
 
   static async open(opts: PostgresClientOptions): Promise<PostgresClient> {
     const { schema } = opts;
-    if (schema !== undefined && !SCHEMA_NAME.test(schema)) throw new TypeError(`invalid schema name: ${schema}`);
+    if (schema !== undefined && !SCHEMA_NAME.test(schema))
+      throw new TypeError(`invalid schema name: ${schema}`);
     const pool = new pg.Pool({
       connectionString: opts.url,
       max: opts.maxConnections ?? 10,
@@ -36,7 +41,7 @@ export class PostgresClient implements SqlClient {
     });
     // An idle client that loses its server emits here; without a listener that would crash the process.
     pool.on('error', (err) => log.error({ err }, 'idle PostgreSQL connection failed'));
-    const client = new PostgresClient(pool);
+    const client = new PostgresClient(pool, opts.dropSchemaOnClose === true ? schema : undefined);
     try {
       if (schema !== undefined) {
         // Concurrent CREATE SCHEMA IF NOT EXISTS can still collide in the catalog: serialise it.
@@ -89,7 +94,14 @@ export class PostgresClient implements SqlClient {
   }
 
   close(): Promise<void> {
-    this.#closing ??= this.#pool.end();
+    this.#closing ??= (async () => {
+      try {
+        if (this.#dropOnClose !== undefined)
+          await this.#pool.query(`DROP SCHEMA IF EXISTS ${this.#dropOnClose} CASCADE`);
+      } finally {
+        await this.#pool.end();
+      }
+    })();
     return this.#closing;
   }
 }

@@ -1,10 +1,17 @@
 /** The Store over any SqlClient: one implementation for PGlite and PostgreSQL alike. */
-import { SqlBlocks, SqlSessions, SqlUsers } from './SqlAccounts.js';
+import { logger } from '../log/Logger.js';
+import { SqlBlocks } from './SqlBlocks.js';
 import type { SqlClient } from './SqlClient.js';
+import { SqlRemovals } from './SqlRemovals.js';
+import { SqlRequests } from './SqlRequests.js';
+import { SqlSessions } from './SqlSessions.js';
 import { SqlSpaces } from './SqlSpaces.js';
-import { SqlRemovals, SqlRequests, SqlStage } from './SqlStage.js';
+import { SqlStage } from './SqlStage.js';
+import { SqlUsers } from './SqlUsers.js';
 import { migrate } from './migrations.js';
 import type { Store } from './Store.js';
+
+const log = logger('store');
 
 export class SqlStore implements Store {
   readonly kind: Store['kind'];
@@ -16,12 +23,9 @@ export class SqlStore implements Store {
   readonly requests: SqlRequests;
   readonly removals: SqlRemovals;
   readonly #db: SqlClient;
-  readonly #onClose: (() => Promise<void>) | undefined;
-  #closing: Promise<void> | undefined;
 
-  constructor(db: SqlClient, onClose?: () => Promise<void>) {
+  constructor(db: SqlClient) {
     this.#db = db;
-    this.#onClose = onClose;
     this.kind = db.kind;
     this.users = new SqlUsers(db);
     this.sessions = new SqlSessions(db);
@@ -33,14 +37,11 @@ export class SqlStore implements Store {
   }
 
   async migrate(): Promise<void> {
-    await migrate(this.#db);
+    const applied = await migrate(this.#db);
+    if (applied.length > 0) log.info({ engine: this.kind, applied }, 'schema migrated');
   }
 
   close(): Promise<void> {
-    this.#closing ??= (async () => {
-      await this.#onClose?.();
-      await this.#db.close();
-    })();
-    return this.#closing;
+    return this.#db.close();
   }
 }

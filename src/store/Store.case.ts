@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Space } from '../domain/types.js';
 import { newId } from '../util/ids.js';
+import { storeEdgeCases } from './Store.edges.case.js';
 import type { Store } from './Store.js';
 
 const LIMITS = { maxCohosts: 2, maxSpeakers: 10 };
@@ -282,5 +283,7 @@ export function runStoreSuite(name: string, open: () => Promise<Store>): void {
       assert.equal(await store.removals.has(s.id, h.id), false);
       assert.deepEqual(await store.removals.list(s.id), [a.id]);
     });
+
+    storeEdgeCases(() => store);
   });
 }

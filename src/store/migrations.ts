@@ -32,6 +32,7 @@ export const MIGRATIONS: readonly Migration[] = [
         revoked_at timestamptz
       );
       CREATE INDEX sessions_expires_at ON sessions (expires_at);
+      CREATE INDEX sessions_user ON sessions (user_id);
 
       CREATE TABLE blocks (
         blocker_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -109,7 +110,14 @@ const LOCK = `SELECT pg_advisory_xact_lock(hashtext('rostra.migrations.' || coal
  * a node that waited for the lock sees what the first one applied and skips it. Returns the versions it
  * applied (empty when the schema was up to date).
  */
-export async function migrate(db: SqlClient, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+export async function migrate(
+  db: SqlClient,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<number[]> {
+  migrations.forEach((m, i) => {
+    const prev = migrations[i - 1];
+    if (prev && m.version <= prev.version) throw new TypeError(`migration ${m.version} is out of order`);
+  });
   // Even CREATE TABLE IF NOT EXISTS races in the catalog when two nodes start at once: lock first.
   await db.transaction(async (tx) => {
     await tx.query(LOCK);
