@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 const needed = [
   { bin: '/usr/bin/ffmpeg', pkg: 'ffmpeg' },
   { bin: '/usr/bin/ffprobe', pkg: 'ffmpeg' },
+  { bin: '/usr/bin/chromium', pkg: 'chromium' },
 ];
 
 const missing = [...new Set(needed.filter((n) => !existsSync(n.bin)).map((n) => n.pkg))];
@@ -25,5 +26,11 @@ if (missing.length > 0) {
     console.error(`test-setup: apt-get could not install ${missing.join(', ')}`);
     process.exit(1);
   }
+}
+// The browser tests drive the built app, exactly as `npm start` serves it.
+const build = spawnSync('npm', ['run', '--silent', 'build:web'], { stdio: 'inherit' });
+if (build.status !== 0) {
+  console.error('test-setup: the web app did not build');
+  process.exit(1);
 }
 console.log('test-setup: ok');

@@ -7,7 +7,8 @@ import { openTestNode, TestClient } from '../src/testing/TestNode.js';
 
 let node: RostraNode;
 before(async () => {
-  node = await openTestNode();
+  // No web app: `/` is the server-rendered landing page (the app's own tests cover the built one).
+  node = await openTestNode({ webDist: null });
 });
 after(async () => {
   await node.close();

@@ -11,6 +11,7 @@ import { logger } from '../log/Logger.js';
 import { EventHub, EVENTS_PATH } from './EventHub.js';
 import { fromZod, toRostraError } from './HttpErrors.js';
 import { landingPage } from './LandingPage.js';
+import { hasWebBuild, registerWebApp, WEB_DIST } from './WebApp.js';
 import { Metrics } from './Metrics.js';
 import { openApiDocument } from './OpenApi.js';
 import type { RouteDef } from './Route.js';
@@ -26,6 +27,8 @@ export interface HttpServerOptions {
   version: string;
   /** More routes (stage media, broadcast) from other planes. */
   extraRoutes?: RouteDef[];
+  /** The built web app to serve; default web/dist when it exists; null serves the landing page instead. */
+  webDist?: string | null;
   /** Lets other planes add raw handlers (e.g. static files, HLS) before the server starts. */
   configure?: (app: FastifyInstance) => void | Promise<void>;
 }
@@ -113,13 +116,17 @@ export class HttpServer {
     });
 
     app.get('/healthz', async () => ({ status: 'ok' }));
-    app.get('/', async (_request, reply) => {
-      const { spaces } = await this.#plane.spaces.list('live', 20, undefined);
-      return reply
-        .type('text/html; charset=utf-8')
-        .header('cache-control', 'public, max-age=5')
-        .send(landingPage(spaces, opts.version));
-    });
+    const webDist = opts.webDist === undefined ? WEB_DIST : opts.webDist;
+    if (webDist !== null && hasWebBuild(webDist)) await registerWebApp(app, webDist);
+    else {
+      app.get('/', async (_request, reply) => {
+        const { spaces } = await this.#plane.spaces.list('live', 20, undefined);
+        return reply
+          .type('text/html; charset=utf-8')
+          .header('cache-control', 'public, max-age=5')
+          .send(landingPage(spaces, opts.version));
+      });
+    }
     app.get('/metrics', async (_request, reply) => {
       void reply.header('content-type', metrics.registry.contentType);
       return metrics.registry.metrics();

@@ -1,56 +1,39 @@
 /**
  * Presence in one process. Per room:
- * - `expiry`: member → expiry time (plain sets, never re-ordered), for count and lookups.
- * - an expiry queue: every touch appends (member, expiry). With one ttl per room the queue is in expiry
- *   order, so a sweep pops the expired entries from its front and removes a member only if the entry is
- *   still their latest one: O(expired) per sweep, amortised O(1) per touch. (Deleting and re-inserting in
- *   one Map would keep it ordered too, but V8 leaves a hole per delete that every walk from the front must
- *   skip: ~38 µs per count on a 100k room after one heartbeat round, measured.)
+ * - `members`: an ExpiringSet (member → expiry, swept in O(expired)), for count and lookups.
  * - `listed`: listed member → arrival number, plus an append-only index (`log`) sorted by arrival number.
  *   A page binary-searches the cursor (an arrival number) and reads on: O(log n + page). Entries of
  *   members who left stay in the index as tombstones until it is compacted.
  */
 import { RostraError } from '../errors/index.js';
 import type { Presence, PresencePage } from './Bus.js';
+import { ExpiringSet } from '../util/ExpiringSet.js';
 
 class Room {
-  readonly expiry = new Map<string, number>();
+  readonly members = new ExpiringSet();
   readonly listed = new Map<string, number>();
-  qMember: string[] = [];
-  qUntil: number[] = [];
-  qHead = 0;
   log: string[] = [];
   logSeq: number[] = [];
   nextSeq = 1;
   tombstones = 0;
 
   touch(member: string, until: number): void {
-    this.expiry.set(member, until);
-    this.qMember.push(member);
-    this.qUntil.push(until);
+    this.members.touch(member, until);
   }
 
   remove(member: string): void {
-    this.expiry.delete(member);
-    if (this.listed.delete(member)) this.tombstones++;
+    this.members.delete(member);
+    this.#unlist(member);
   }
 
-  /** Drops members whose expiry is at or before `now`; stops at the first queue entry still in time. */
+  /** Drops members whose expiry is at or before `now`. */
   sweep(now: number): void {
-    const { qMember, qUntil } = this;
-    let head = this.qHead;
-    while (head < qUntil.length && (qUntil[head] as number) <= now) {
-      const member = qMember[head] as string;
-      if (this.expiry.get(member) === qUntil[head]) this.remove(member); // else touched again since, or left
-      head++;
-    }
-    this.qHead = head;
-    if (head > 1024 && head * 2 > qUntil.length) {
-      this.qMember = qMember.slice(head);
-      this.qUntil = qUntil.slice(head);
-      this.qHead = 0;
-    }
+    this.members.sweep(now, (member) => this.#unlist(member));
     if (this.tombstones > 64 && this.tombstones > this.listed.size) this.compact();
+  }
+
+  #unlist(member: string): void {
+    if (this.listed.delete(member)) this.tombstones++;
   }
 
   compact(): void {
@@ -85,7 +68,7 @@ export class MemoryPresence implements Presence {
 
   async count(room: string): Promise<number> {
     const r = this.#live(room, Date.now());
-    return r ? r.expiry.size : 0;
+    return r ? r.members.size : 0;
   }
 
   async list(room: string, opts: { limit: number; cursor?: string }): Promise<PresencePage> {
@@ -120,7 +103,7 @@ export class MemoryPresence implements Presence {
     const r = this.#rooms.get(room);
     if (!r) return undefined;
     r.sweep(now);
-    if (r.expiry.size > 0) return r;
+    if (r.members.size > 0) return r;
     this.#rooms.delete(room);
     return undefined;
   }

@@ -1,9 +1,8 @@
-/**
- * The listeners admitted through this node, for the per-node cap. A Map kept in expiry order (a touch
- * re-inserts), so expired listeners are dropped from the front in O(expired).
- */
+/** The listeners admitted through this node, for the per-node cap. */
+import { ExpiringSet } from '../util/ExpiringSet.js';
+
 export class NodeAudience {
-  readonly #expiry = new Map<string, number>();
+  readonly #set = new ExpiringSet();
   readonly #ttlMs: number;
 
   constructor(ttlMs: number) {
@@ -11,24 +10,19 @@ export class NodeAudience {
   }
 
   touch(key: string, nowMs: number): void {
-    this.#expiry.delete(key);
-    this.#expiry.set(key, nowMs + this.#ttlMs);
+    this.#set.touch(key, nowMs + this.#ttlMs);
   }
 
   has(key: string, nowMs: number): boolean {
-    const until = this.#expiry.get(key);
-    return until !== undefined && until > nowMs;
+    return this.#set.has(key, nowMs);
   }
 
   leave(key: string): void {
-    this.#expiry.delete(key);
+    this.#set.delete(key);
   }
 
   count(nowMs: number): number {
-    for (const [key, until] of this.#expiry) {
-      if (until > nowMs) break;
-      this.#expiry.delete(key);
-    }
-    return this.#expiry.size;
+    this.#set.sweep(nowMs);
+    return this.#set.size;
   }
 }

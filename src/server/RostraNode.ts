@@ -22,6 +22,8 @@ export interface RostraNodeOptions {
   /** Use these instead of opening from the config (tests share one Store between nodes). */
   store?: Store;
   bus?: Bus;
+  /** The web app build to serve (see HttpServerOptions.webDist). */
+  webDist?: string | null;
 }
 
 export function packageVersion(): string {
@@ -79,7 +81,11 @@ export class RostraNode {
         ...(opts.clock ? { clock: opts.clock } : {}),
         ...(opts.passwordParams ? { passwordParams: opts.passwordParams } : {}),
       });
-      const http = await HttpServer.create({ plane, version: packageVersion() });
+      const http = await HttpServer.create({
+        plane,
+        version: packageVersion(),
+        ...(opts.webDist !== undefined ? { webDist: opts.webDist } : {}),
+      });
       return new RostraNode({ config, store, bus, plane, http, ownsStore: !opts.store, ownsBus: !opts.bus });
     } catch (err) {
       if (!opts.bus) await bus?.close();

@@ -16,6 +16,7 @@ export interface TestNodeOptions {
   store?: Store;
   bus?: Bus;
   clock?: ManualClock;
+  webDist?: string | null;
 }
 
 export async function openTestNode(opts: TestNodeOptions = {}): Promise<RostraNode> {
@@ -28,6 +29,7 @@ export async function openTestNode(opts: TestNodeOptions = {}): Promise<RostraNo
   if (opts.store) nodeOpts.store = opts.store;
   if (opts.bus) nodeOpts.bus = opts.bus;
   if (opts.clock) nodeOpts.clock = opts.clock;
+  if (opts.webDist !== undefined) nodeOpts.webDist = opts.webDist;
   return RostraNode.open(nodeOpts);
 }
 
