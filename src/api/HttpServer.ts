@@ -115,6 +115,15 @@ export class HttpServer {
       metrics.httpDuration.observe({ route: routeUrl }, reply.elapsedTime / 1000);
     });
 
+    // WHIP offers arrive as application/sdp text; their own limit, far below the JSON one.
+    app.addContentTypeParser(
+      'application/sdp',
+      { parseAs: 'string', bodyLimit: 16 * 1024 },
+      (_request, body, done) => {
+        done(null, body);
+      },
+    );
+
     app.get('/healthz', async () => ({ status: 'ok' }));
     const webDist = opts.webDist === undefined ? WEB_DIST : opts.webDist;
     if (webDist !== null && hasWebBuild(webDist)) await registerWebApp(app, webDist);

@@ -57,6 +57,18 @@ const ConfigSchema = z
         bodyBytes: positiveInt.default(64 * 1024),
       })
       .prefault({}),
+    media: z
+      .object({
+        /** LL-HLS part length in ms: 200..1000, a multiple of the 20 ms Opus frame. */
+        partTargetMs: z.coerce.number().int().min(200).max(1000).multipleOf(20).default(500),
+        /** LL-HLS segment length in seconds (a whole number of parts). */
+        segmentTargetS: z.coerce.number().min(1).max(10).default(4),
+        /** The broadcast mix's Opus bitrate. */
+        bitrate: z.coerce.number().int().min(6000).max(256_000).default(32_000),
+        /** Days a recording is kept after its space ends. */
+        retentionDays: positiveInt.default(30),
+      })
+      .prefault({}),
     timing: z
       .object({
         /** Listener ticket lifetime; heartbeats renew it. */
@@ -105,6 +117,10 @@ const FLAGS: Record<string, string> = {
   'max-listeners-per-node': 'limits.listenersPerNode',
   'max-cohosts': 'limits.maxCohosts',
   'max-speakers': 'limits.maxSpeakers',
+  'part-ms': 'media.partTargetMs',
+  'segment-seconds': 'media.segmentTargetS',
+  bitrate: 'media.bitrate',
+  'retention-days': 'media.retentionDays',
 };
 
 /** Environment variable → config path. */
@@ -123,6 +139,10 @@ const ENV: Record<string, string> = {
   ROSTRA_MAX_LISTENERS_PER_NODE: 'limits.listenersPerNode',
   ROSTRA_MAX_COHOSTS: 'limits.maxCohosts',
   ROSTRA_MAX_SPEAKERS: 'limits.maxSpeakers',
+  ROSTRA_PART_MS: 'media.partTargetMs',
+  ROSTRA_SEGMENT_SECONDS: 'media.segmentTargetS',
+  ROSTRA_BITRATE: 'media.bitrate',
+  ROSTRA_RETENTION_DAYS: 'media.retentionDays',
 };
 
 const LIST_PATHS = new Set(['announcedIps', 'trustedProxies']);

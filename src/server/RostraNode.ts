@@ -12,6 +12,9 @@ import { ControlPlane } from '../control/ControlPlane.js';
 import { HttpServer } from '../api/HttpServer.js';
 import { logger, setLogLevel } from '../log/Logger.js';
 import { openStore, type Store } from '../store/index.js';
+import { liveRoutes } from '../media/liveRoutes.js';
+import { MediaPlane } from '../media/MediaPlane.js';
+import { whipRoutes } from '../media/whipRoutes.js';
 
 const log = logger('node');
 
@@ -38,6 +41,7 @@ export class RostraNode {
   readonly store: Store;
   readonly bus: Bus;
   readonly plane: ControlPlane;
+  readonly media: MediaPlane;
   readonly http: HttpServer;
   readonly #ownsStore: boolean;
   readonly #ownsBus: boolean;
@@ -48,6 +52,7 @@ export class RostraNode {
     store: Store;
     bus: Bus;
     plane: ControlPlane;
+    media: MediaPlane;
     http: HttpServer;
     ownsStore: boolean;
     ownsBus: boolean;
@@ -56,6 +61,7 @@ export class RostraNode {
     this.store = parts.store;
     this.bus = parts.bus;
     this.plane = parts.plane;
+    this.media = parts.media;
     this.http = parts.http;
     this.#ownsStore = parts.ownsStore;
     this.#ownsBus = parts.ownsBus;
@@ -81,12 +87,23 @@ export class RostraNode {
         ...(opts.clock ? { clock: opts.clock } : {}),
         ...(opts.passwordParams ? { passwordParams: opts.passwordParams } : {}),
       });
+      const media = new MediaPlane(plane);
       const http = await HttpServer.create({
         plane,
         version: packageVersion(),
+        extraRoutes: [...whipRoutes(plane, media), ...liveRoutes(plane, media)],
         ...(opts.webDist !== undefined ? { webDist: opts.webDist } : {}),
       });
-      return new RostraNode({ config, store, bus, plane, http, ownsStore: !opts.store, ownsBus: !opts.bus });
+      return new RostraNode({
+        config,
+        store,
+        bus,
+        plane,
+        media,
+        http,
+        ownsStore: !opts.store,
+        ownsBus: !opts.bus,
+      });
     } catch (err) {
       if (!opts.bus) await bus?.close();
       if (!opts.store) await store.close();
@@ -107,6 +124,7 @@ export class RostraNode {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await this.http.close();
+      await this.media.close();
       await this.plane.close();
       if (this.#ownsBus) await this.bus.close();
       if (this.#ownsStore) await this.store.close();

@@ -1,0 +1,173 @@
+/**
+ * The media of every live space this node originates. A space's media starts when its first speaker
+ * publishes or its first listener asks for the playlist, follows the control plane's events (mutes, mics
+ * taken, removals, the end), and ends with the space. An ended playlist stays readable for a grace period,
+ * so players can fetch its last parts.
+ */
+import { channels, type BusEnvelope, type StageMemberView } from '../api/protocol.js';
+import type { Unsubscribe } from '../bus/Bus.js';
+import type { ControlPlane } from '../control/ControlPlane.js';
+import type { Space } from '../domain/types.js';
+import { RostraError } from '../errors/index.js';
+import { logger } from '../log/Logger.js';
+import { SpaceMedia } from './SpaceMedia.js';
+
+const log = logger('media.plane');
+/** How long an ended space's playlist and parts stay available to players catching up. */
+const ENDED_GRACE_MS = 60_000;
+
+export interface MediaHooks {
+  /** A space's media was created (e.g. start recording). */
+  created?: (space: Space, media: SpaceMedia) => Promise<void> | void;
+  /** A space's media ended: its packager has ended and emitted its last segment. */
+  ended?: (space: Space, media: SpaceMedia) => Promise<void> | void;
+  /** The node is shutting down while the space is still live (it resumes after the restart). */
+  stopped?: (space: Space, media: SpaceMedia) => Promise<void> | void;
+}
+
+interface Entry {
+  space: Space;
+  media: SpaceMedia;
+  unsubscribe: Promise<Unsubscribe>;
+  disposeTimer?: NodeJS.Timeout;
+}
+
+export class MediaPlane {
+  readonly #plane: ControlPlane;
+  readonly #hooks: MediaHooks;
+  readonly #entries = new Map<string, Entry>();
+  readonly #creating = new Map<string, Promise<SpaceMedia>>();
+  #closed = false;
+
+  constructor(plane: ControlPlane, hooks: MediaHooks = {}) {
+    this.#plane = plane;
+    this.#hooks = hooks;
+  }
+
+  /** The media of a space, live or in its grace period. */
+  get(spaceId: string): SpaceMedia | undefined {
+    return this.#entries.get(spaceId)?.media;
+  }
+
+  /** Spaces with media on this node (for metrics and leak checks). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The media of a live space, created on first use. */
+  async ensure(space: Space): Promise<SpaceMedia> {
+    if (this.#closed)
+      throw new RostraError('space_unavailable', 'This node is shutting down.', { retryAfter: 5 });
+    const existing = this.#entries.get(space.id);
+    if (existing && !existing.media.closed) return existing.media;
+    if (space.state !== 'live')
+      throw new RostraError(space.state === 'scheduled' ? 'invalid_state' : 'space_ended');
+    if (existing) throw new RostraError('space_ended');
+    let pending = this.#creating.get(space.id);
+    if (!pending) {
+      pending = this.#create(space).finally(() => this.#creating.delete(space.id));
+      this.#creating.set(space.id, pending);
+    }
+    return pending;
+  }
+
+  async #create(space: Space): Promise<SpaceMedia> {
+    const { config } = this.#plane.ctx;
+    const media = new SpaceMedia({
+      spaceId: space.id,
+      announcedIps: config.announcedIps,
+      partTargetS: config.media.partTargetMs / 1000,
+      segmentTargetS: config.media.segmentTargetS,
+      bitrate: config.media.bitrate,
+      maxSpeakers: 1 + config.limits.maxCohosts + config.limits.maxSpeakers,
+    });
+    media.on('speaking', (userId, speaking) => {
+      this.#plane.ctx.events
+        .toSpace(space.id, { type: 'speaking', spaceId: space.id, userId, speaking })
+        .catch((err: unknown) => log.warn({ err }, 'could not publish speaking'));
+    });
+    const entry: Entry = {
+      space,
+      media,
+      unsubscribe: this.#plane.ctx.bus.subscribe(channels.space(space.id), (msg) =>
+        this.#onEvent(entry, msg as unknown as BusEnvelope),
+      ),
+    };
+    this.#entries.set(space.id, entry);
+    await entry.unsubscribe;
+    try {
+      await this.#hooks.created?.(space, media);
+    } catch (err) {
+      log.error({ err, spaceId: space.id }, 'media hook failed');
+    }
+    log.info({ spaceId: space.id }, 'space media started');
+    return media;
+  }
+
+  /** Applies the stage the control plane decided to the peers this node holds. */
+  syncStage(spaceId: string, stage: readonly StageMemberView[]): void {
+    const media = this.get(spaceId);
+    if (!media || media.closed) return;
+    const members = new Map(stage.map((m) => [m.id, m]));
+    for (const speakerId of media.stage.speakers()) {
+      const member = members.get(speakerId);
+      if (!member) media.stage.removeSpeaker(speakerId, 'removed');
+      else if (member.muted) media.stage.mute(speakerId);
+      else media.stage.unmute(speakerId);
+    }
+  }
+
+  #onEvent(entry: Entry, envelope: BusEnvelope): void {
+    const event = envelope.event;
+    if (event.type === 'stage.changed') this.syncStage(entry.space.id, event.stage);
+    else if (event.type === 'space.state' && (event.state === 'ended' || event.state === 'cancelled')) {
+      this.end(entry.space.id).catch((err: unknown) => log.error({ err }, 'could not end space media'));
+    }
+  }
+
+  /** Ends a space's media: peers closed, playlist ended; the bytes stay for the grace period. */
+  async end(spaceId: string): Promise<void> {
+    const entry = this.#entries.get(spaceId);
+    if (!entry || entry.media.closed) return;
+    await entry.media.close();
+    try {
+      await this.#hooks.ended?.(entry.space, entry.media);
+    } catch (err) {
+      log.error({ err, spaceId }, 'media end hook failed');
+    }
+    entry.disposeTimer = setTimeout(() => void this.#dispose(spaceId), ENDED_GRACE_MS);
+    entry.disposeTimer.unref();
+  }
+
+  async #dispose(spaceId: string): Promise<void> {
+    const entry = this.#entries.get(spaceId);
+    if (!entry) return;
+    this.#entries.delete(spaceId);
+    clearTimeout(entry.disposeTimer);
+    entry.media.packager.close();
+    await (
+      await entry.unsubscribe
+    )();
+  }
+
+  /**
+   * Idempotent: stops every space's media on this node and frees it. The spaces stay live in the Store:
+   * after a restart their speakers reconnect and their recordings continue.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([...this.#creating.values()].map((p) => p.catch(() => undefined)));
+    for (const [spaceId, entry] of [...this.#entries]) {
+      if (!entry.media.closed) {
+        await entry.media.close();
+        try {
+          await this.#hooks.stopped?.(entry.space, entry.media);
+        } catch (err) {
+          log.error({ err, spaceId }, 'media stop hook failed');
+        }
+      }
+      await this.#dispose(spaceId);
+    }
+  }
+}
