@@ -130,7 +130,10 @@ test('taking the mic closes the speaker peer; ending the space closes every peer
   );
   await waitFor('the speaker peer to close', () => !media.stage.speakers().includes(speaker.id));
   assert.equal((await host.client.post(`/api/v1/spaces/${spaceId}/end`)).status, 200);
-  await waitFor('the media to close and the playlist to end', () => media.closed && media.packager.position.ended);
+  await waitFor(
+    'the media to close and the playlist to end',
+    () => media.closed && media.packager.position.ended,
+  );
   const c = media.stage.counters();
   assert.deepEqual(
     { peers: c.peers, timers: c.timers, listeners: c.listeners },
