@@ -127,7 +127,8 @@ async function bareHttp(): Promise<number[]> {
     const url = `http://127.0.0.1:${port}/x`;
     wrkPost(url, { seconds: 1, connections: CONCURRENCY, body: '{}' }); // warm-up
     const out: number[] = [];
-    for (let r = 0; r < ROUNDS; r++) out.push(wrkPost(url, { seconds: SECONDS, connections: CONCURRENCY, body: '{}' }).perSecond);
+    for (let r = 0; r < ROUNDS; r++)
+      out.push(wrkPost(url, { seconds: SECONDS, connections: CONCURRENCY, body: '{}' }).perSecond);
     return out;
   } finally {
     await stop(child);

@@ -11,7 +11,11 @@ import { join } from 'node:path';
 export function ensureWrk(): void {
   if (existsSync('/usr/bin/wrk')) return;
   console.log('bench: installing wrk with apt-get');
-  execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk'], { stdio: 'inherit' });
+  execFileSync(
+    'sh',
+    ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk'],
+    { stdio: 'inherit' },
+  );
 }
 
 export interface WrkResult {
@@ -25,7 +29,10 @@ export interface WrkResult {
  * POSTs JSON bodies for `seconds`. With `tickets`, each request sends `{"ticket": <next ticket>}`; else
  * `body` as is.
  */
-export function wrkPost(url: string, opts: { seconds: number; connections: number; body?: string; tickets?: readonly string[] }): WrkResult {
+export function wrkPost(
+  url: string,
+  opts: { seconds: number; connections: number; body?: string; tickets?: readonly string[] },
+): WrkResult {
   ensureWrk();
   const dir = mkdtempSync(join(tmpdir(), 'rostra-wrk-'));
   const ticketsFile = join(dir, 'tickets.txt');
@@ -49,7 +56,20 @@ end`
 `,
   );
   const pin = existsSync('/usr/bin/taskset') ? ['taskset', '-c', '1'] : [];
-  const r = spawnSync(pin[0] ?? 'wrk', [...pin.slice(1), ...(pin.length ? ['wrk'] : []), '-t1', `-c${opts.connections}`, `-d${opts.seconds}s`, '-s', script, url], { encoding: 'utf8' });
+  const r = spawnSync(
+    pin[0] ?? 'wrk',
+    [
+      ...pin.slice(1),
+      ...(pin.length ? ['wrk'] : []),
+      '-t1',
+      `-c${opts.connections}`,
+      `-d${opts.seconds}s`,
+      '-s',
+      script,
+      url,
+    ],
+    { encoding: 'utf8' },
+  );
   const out = r.stdout + r.stderr;
   const total = /(\d+) requests in ([\d.]+)(m?s)/.exec(out);
   if (!total) throw new Error(`wrk gave no figure:\n${out}`);

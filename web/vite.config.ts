@@ -5,5 +5,7 @@ export default defineConfig({
   root: import.meta.dirname,
   base: '/',
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, target: 'es2022' },
-  server: { proxy: { '/api': { target: 'http://localhost:8080', ws: true }, '/live': 'http://localhost:8080' } },
+  server: {
+    proxy: { '/api': { target: 'http://localhost:8080', ws: true }, '/live': 'http://localhost:8080' },
+  },
 });
