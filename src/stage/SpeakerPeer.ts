@@ -24,7 +24,12 @@ import type {
   SpeakerPeerState,
   SpeakerPeerStats,
 } from './StageTypes.js';
-import { checkIceAddressOptions, clearStunFallback, hostOnlyIceConfig } from './WeriftIce.js';
+import {
+  checkIceAddressOptions,
+  clearStunFallback,
+  followHighestNomination,
+  hostOnlyIceConfig,
+} from './WeriftIce.js';
 
 const log = logger('stage.peer');
 
@@ -133,6 +138,7 @@ export class SpeakerPeer extends TypedEmitter<SpeakerPeerEvents> {
       this.#transceiver = transceiver;
       transceiver.setDirection(parsed.audio.direction === 'sendrecv' ? 'sendrecv' : 'recvonly');
       clearStunFallback(this.#pc);
+      followHighestNomination(this.#pc);
       const answer = await this.#untilClosed(this.#pc.createAnswer());
       await this.#untilClosed(this.#pc.setLocalDescription(answer));
       const sdp = this.#pc.localDescription?.sdp;

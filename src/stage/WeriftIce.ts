@@ -64,3 +64,33 @@ export function hostOnlyIceConfig(opts: IceAddressOptions): Partial<PeerConfig> 
 export function clearStunFallback(pc: RTCPeerConnection): void {
   for (const transport of pc.iceTransports) transport.connection.stunServer = undefined;
 }
+
+interface LitePair {
+  readonly priority: number;
+  nominated: boolean;
+}
+interface LiteConnection {
+  nominated: LitePair | undefined;
+  checkComplete(pair: LitePair): void;
+}
+
+/**
+ * RFC 8445 §7.3.1.5 / §8.1.1: a lite agent uses the *highest-priority* nominated pair. werift keeps the
+ * first one for good, but a browser nominates aggressively towards a lite peer, setting USE-CANDIDATE on
+ * every check, including checks from local addresses whose return path does not work (seen here:
+ * Chromium's checks from its LAN address to our loopback socket, answered into the void, so DTLS never
+ * completed). werift sends every packet to `connection.nominated`, so moving that to a better-priority
+ * nominated pair as it completes is enough. This is the one place Rostra reaches into werift's ICE.
+ */
+export function followHighestNomination(pc: RTCPeerConnection): void {
+  for (const transport of pc.iceTransports) {
+    const connection = transport.connection as unknown as LiteConnection;
+    const complete = connection.checkComplete.bind(connection);
+    connection.checkComplete = (pair: LitePair) => {
+      const current = connection.nominated;
+      complete(pair);
+      if (current && pair !== current && pair.nominated && pair.priority > current.priority)
+        connection.nominated = pair;
+    };
+  }
+}
