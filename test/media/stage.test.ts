@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { SpeakerBot } from '../../src/bot/index.js';
+import { EventClient } from '../../src/testing/EventClient.js';
 import type { RostraNode } from '../../src/server/RostraNode.js';
 import { openTestNode, signUp, type ErrorBody, type TestUser } from '../../src/testing/TestNode.js';
 
@@ -118,6 +119,91 @@ test('a listener cannot publish: 403 not_on_stage; a bad offer: 400 invalid_sdp'
     body: 'v=0',
   });
   assert.equal(noAuth.status, 401);
+});
+
+test('speaking events follow the voice: off when muted, on again when unmuted, at most 4 per second', async () => {
+  const events = await EventClient.connect(base);
+  try {
+    await events.subscribe(spaceId);
+    const start = Date.now();
+    assert.equal((await host.client.post(`/api/v1/spaces/${spaceId}/users/${host.id}/mute`)).status, 204);
+    await events.next('speaking', (e) => e.userId === host.id && !e.speaking, 5000);
+    assert.equal((await host.client.post(`/api/v1/spaces/${spaceId}/users/${host.id}/unmute`)).status, 204);
+    await events.next('speaking', (e) => e.userId === host.id && e.speaking, 5000);
+    await sleep(1000);
+    const seconds = (Date.now() - start) / 1000;
+    const perUser = new Map<string, number>();
+    for (const e of events.events)
+      if (e.type === 'speaking') perUser.set(e.userId, (perUser.get(e.userId) ?? 0) + 1);
+    for (const [user, n] of perUser)
+      assert.ok(n <= 4 * seconds + 1, `${user}: ${n} speaking events in ${seconds} s`);
+  } finally {
+    await events.close();
+  }
+});
+
+test('fuzzed WHIP offers get coded 4xx answers and leave no peer behind', async () => {
+  const media = node.media.get(spaceId);
+  assert.ok(media);
+  const before = media.stage.counters().peers;
+  let seed = 42;
+  const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const valid =
+    'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=fingerprint:sha-256 AA:BB\r\na=setup:actpass\r\na=sendrecv\r\na=rtpmap:111 opus/48000/2\r\n';
+  const bodies: string[] = [
+    '',
+    '\u0000\u0001',
+    'x'.repeat(20_000),
+    valid.replace('opus', 'PCMU'),
+    valid.replace('m=audio', 'm=video'),
+  ];
+  for (let i = 0; i < 40; i++) {
+    const chars = valid.split('');
+    for (let k = 0; k < 1 + Math.floor(rand() * 8); k++)
+      chars[Math.floor(rand() * chars.length)] = String.fromCharCode(Math.floor(rand() * 128));
+    bodies.push(chars.join('').slice(0, Math.floor(rand() * valid.length) + 10));
+  }
+  for (const body of bodies) {
+    const res = await fetch(`${base}/api/v1/spaces/${spaceId}/whip`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/sdp', authorization: `Bearer ${host.token}` },
+      body,
+    });
+    assert.ok(
+      res.status >= 400 && res.status < 500,
+      `${res.status} for ${JSON.stringify(body.slice(0, 60))}`,
+    );
+    const err = (await res.json()) as ErrorBody;
+    assert.match(
+      err.error.code,
+      /^(invalid_sdp|unsupported_codec|payload_too_large|validation_failed|invalid_json|bad_request)$/,
+    );
+  }
+  assert.equal(media.stage.counters().peers, before, 'no peer was left behind');
+  assert.ok(
+    heard(bots[1] as SpeakerBot, 440),
+    'the host’s working session was never replaced by a bad offer',
+  );
+});
+
+test('leaving the stage and being removed close that speaker’s peer', async () => {
+  const media = node.media.get(spaceId);
+  assert.ok(media);
+  for (const way of ['leave', 'remove'] as const) {
+    const guest = await signUp(node, way);
+    await host.client.post(`/api/v1/spaces/${spaceId}/users/${guest.id}/invite`);
+    await guest.client.post(`/api/v1/spaces/${spaceId}/invitation`, { accept: true });
+    const b = bot(guest, 880);
+    await b.start();
+    await waitFor(`${way}: the guest peer`, () => media.stage.speakers().includes(guest.id));
+    const res =
+      way === 'leave'
+        ? await guest.client.post(`/api/v1/spaces/${spaceId}/leave-stage`)
+        : await host.client.post(`/api/v1/spaces/${spaceId}/users/${guest.id}/remove`);
+    assert.equal(res.status, 204);
+    await waitFor(`${way}: the guest peer to close`, () => !media.stage.speakers().includes(guest.id));
+    await b.stop();
+  }
 });
 
 test('taking the mic closes the speaker peer; ending the space closes every peer and leaks nothing', async () => {
