@@ -8,6 +8,8 @@ const needed = [
   { bin: '/usr/bin/ffmpeg', pkg: 'ffmpeg' },
   { bin: '/usr/bin/ffprobe', pkg: 'ffmpeg' },
   { bin: '/usr/bin/chromium', pkg: 'chromium' },
+  { bin: '/usr/sbin/nginx', pkg: 'nginx' },
+  { bin: '/usr/lib/nginx/modules/ngx_http_js_module.so', pkg: 'libnginx-mod-http-js' },
 ];
 
 const missing = [...new Set(needed.filter((n) => !existsSync(n.bin)).map((n) => n.pkg))];

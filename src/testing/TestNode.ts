@@ -5,6 +5,7 @@
 import { loadConfig, type ConfigInput } from '../config/Config.js';
 import { ManualClock } from '../control/Clock.js';
 import { RostraNode, type RostraNodeOptions } from '../server/RostraNode.js';
+import { freePort } from './ServeProcess.js';
 import type { Store } from '../store/index.js';
 import type { Bus } from '../bus/index.js';
 
