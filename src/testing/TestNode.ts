@@ -21,10 +21,12 @@ export interface TestNodeOptions {
 }
 
 export async function openTestNode(opts: TestNodeOptions = {}): Promise<RostraNode> {
+  // A real port up front, so that links in answers (pageUrl, playlistUrl) point at this node.
+  const port = await freePort();
   const config = loadConfig(
     [],
     {},
-    { port: 0, host: '127.0.0.1', dataDir: '', logLevel: 'silent', ...opts.config },
+    { port, host: '127.0.0.1', dataDir: '', logLevel: 'silent', ...opts.config },
   );
   const nodeOpts: RostraNodeOptions = { config, passwordParams: TEST_PASSWORD_PARAMS };
   if (opts.store) nodeOpts.store = opts.store;

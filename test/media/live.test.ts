@@ -46,11 +46,12 @@ const live = (path: string, headers: Record<string, string> = { cookie: `rostra_
 
 test('no ticket, a forged one or one for another space: 403 invalid_ticket, and no media is created', async () => {
   const other = (await host.client.post<{ id: string }>('/api/v1/spaces', { title: 'Other' })).body.id;
-  for (const headers of [
+  const attempts: Record<string, string>[] = [
     {},
     { cookie: 'rostra_ticket=forged.ticket' },
     { cookie: `rostra_ticket=${ticket}x` },
-  ]) {
+  ];
+  for (const headers of attempts) {
     const res = await fetch(`${base}/live/${other}/audio.m3u8`, { headers });
     assert.equal(res.status, 403);
     assert.equal(((await res.json()) as ErrorBody).error.code, 'invalid_ticket');
