@@ -3,6 +3,8 @@ import { ApiError } from './ApiClient.js';
 import { UsageError } from './args.js';
 import { botCommand } from './botSpeak.js';
 import { demo } from './demo.js';
+import { listen, LISTEN_USAGE } from './listen.js';
+import { loadtest } from './loadtest.js';
 import { serve } from './serve.js';
 
 const USAGE = `Usage: rostra <command> [options]
@@ -16,7 +18,11 @@ Commands:
         ROSTRA_PUBLIC_URL, HOST, ROSTRA_LOG_LEVEL, ROSTRA_ANNOUNCED_IP, ROSTRA_SECRET, ...
   demo  Open a live space with bot speakers on a running server (see rostra demo --help).
   bot speak  Put one bot speaker on a space's stage (see rostra bot speak --help).
+  loadtest <page or playlist URL> [--listeners N] [--ramp S] [--duration S] [--json]
+        Simulated LL-HLS listeners against a node or edge (see rostra loadtest --help).
   help  Show this text.
+
+${LISTEN_USAGE}
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -46,6 +52,10 @@ async function run(argv: string[]): Promise<number> {
       return demo(rest);
     case 'bot':
       return botCommand(rest);
+    case 'listen':
+      return listen(rest);
+    case 'loadtest':
+      return loadtest(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -15,6 +15,7 @@ import { openStore, type Store } from '../store/index.js';
 import { liveRoutes } from '../media/liveRoutes.js';
 import { MediaPlane } from '../media/MediaPlane.js';
 import { whipRoutes } from '../media/whipRoutes.js';
+import { Recordings, registerReplayFiles, replayRoutes } from '../recording/index.js';
 
 const log = logger('node');
 
@@ -42,6 +43,7 @@ export class RostraNode {
   readonly bus: Bus;
   readonly plane: ControlPlane;
   readonly media: MediaPlane;
+  readonly recordings: Recordings | undefined;
   readonly http: HttpServer;
   readonly #ownsStore: boolean;
   readonly #ownsBus: boolean;
@@ -53,6 +55,7 @@ export class RostraNode {
     bus: Bus;
     plane: ControlPlane;
     media: MediaPlane;
+    recordings: Recordings | undefined;
     http: HttpServer;
     ownsStore: boolean;
     ownsBus: boolean;
@@ -62,6 +65,7 @@ export class RostraNode {
     this.bus = parts.bus;
     this.plane = parts.plane;
     this.media = parts.media;
+    this.recordings = parts.recordings;
     this.http = parts.http;
     this.#ownsStore = parts.ownsStore;
     this.#ownsBus = parts.ownsBus;
@@ -87,11 +91,35 @@ export class RostraNode {
         ...(opts.clock ? { clock: opts.clock } : {}),
         ...(opts.passwordParams ? { passwordParams: opts.passwordParams } : {}),
       });
-      const media = new MediaPlane(plane);
+      // Recording needs a disk: a node on an in-memory data dir (tests) does not record.
+      const recordings =
+        config.dataDir === ''
+          ? undefined
+          : new Recordings({
+              store,
+              recordingsDir: join(config.dataDir, 'recordings'),
+              retentionDays: config.media.retentionDays,
+            });
+      const media = new MediaPlane(
+        plane,
+        recordings
+          ? {
+              created: (space, m) => recordings.started(space, m),
+              ended: (space) => recordings.ended(space.id),
+              stopped: (space) => recordings.stopped(space.id),
+            }
+          : {},
+      );
+      await recordings?.start();
       const http = await HttpServer.create({
         plane,
         version: packageVersion(),
-        extraRoutes: [...whipRoutes(plane, media), ...liveRoutes(plane, media)],
+        extraRoutes: [
+          ...whipRoutes(plane, media),
+          ...liveRoutes(plane, media),
+          ...(recordings ? replayRoutes({ plane, recordings }) : []),
+        ],
+        ...(recordings ? { configure: (app) => registerReplayFiles(app, { recordings }) } : {}),
         ...(opts.webDist !== undefined ? { webDist: opts.webDist } : {}),
       });
       return new RostraNode({
@@ -100,6 +128,7 @@ export class RostraNode {
         bus,
         plane,
         media,
+        recordings,
         http,
         ownsStore: !opts.store,
         ownsBus: !opts.bus,
@@ -125,6 +154,7 @@ export class RostraNode {
     this.#closing ??= (async () => {
       await this.http.close();
       await this.media.close();
+      await this.recordings?.close();
       await this.plane.close();
       if (this.#ownsBus) await this.bus.close();
       if (this.#ownsStore) await this.store.close();

@@ -2,6 +2,7 @@
 import { logger } from '../log/Logger.js';
 import { SqlBlocks } from './SqlBlocks.js';
 import type { SqlClient } from './SqlClient.js';
+import { SqlRecordings } from './SqlRecordings.js';
 import { SqlRemovals } from './SqlRemovals.js';
 import { SqlRequests } from './SqlRequests.js';
 import { SqlSessions } from './SqlSessions.js';
@@ -22,6 +23,7 @@ export class SqlStore implements Store {
   readonly stage: SqlStage;
   readonly requests: SqlRequests;
   readonly removals: SqlRemovals;
+  readonly recordings: SqlRecordings;
   readonly #db: SqlClient;
 
   constructor(db: SqlClient) {
@@ -34,6 +36,7 @@ export class SqlStore implements Store {
     this.stage = new SqlStage(db);
     this.requests = new SqlRequests(db);
     this.removals = new SqlRemovals(db);
+    this.recordings = new SqlRecordings(db);
   }
 
   async migrate(): Promise<void> {

@@ -284,6 +284,74 @@ export function runStoreSuite(name: string, open: () => Promise<Store>): void {
       assert.deepEqual(await store.removals.list(s.id), [a.id]);
     });
 
+    test('recordings: create is idempotent, finish, plays count atomically, delete, expiry', async () => {
+      const h = await user();
+      const s = await space(h.id);
+      const created = await store.recordings.create(s.id, '2026-01-01T00:00:00.000Z');
+      assert.deepEqual(created, {
+        spaceId: s.id,
+        durationSeconds: 0,
+        plays: 0,
+        createdAt: '2026-01-01T00:00:00.000Z',
+        finishedAt: null,
+        deletedAt: null,
+      });
+      const again = await store.recordings.create(s.id, '2026-01-02T00:00:00.000Z');
+      assert.equal(again.createdAt, created.createdAt, 'a resumed recording keeps its row');
+      assert.equal(await store.recordings.incrementPlays(s.id), undefined, 'not playable before it finishes');
+      assert.equal(await store.recordings.markFinished(s.id, 12.5, '2026-01-01T01:00:00.000Z'), true);
+      assert.equal(await store.recordings.markFinished('nobody', 1, '2026-01-01T01:00:00.000Z'), false);
+      const counts = await Promise.all(
+        Array.from({ length: 20 }, () => store.recordings.incrementPlays(s.id)),
+      );
+      assert.deepEqual(
+        counts.map(Number).sort((a, b) => a - b),
+        Array.from({ length: 20 }, (_, i) => i + 1),
+        'every concurrent play gets its own count',
+      );
+      assert.deepEqual(await store.recordings.get(s.id), {
+        ...created,
+        durationSeconds: 12.5,
+        plays: 20,
+        finishedAt: '2026-01-01T01:00:00.000Z',
+      });
+
+      const s2 = await space(h.id);
+      await store.recordings.create(s2.id, '2026-01-01T00:00:00.000Z');
+      await store.recordings.markFinished(s2.id, 3, '2026-01-01T00:30:00.000Z');
+      const s3 = await space(h.id);
+      await store.recordings.create(s3.id, '2026-01-01T00:00:00.000Z'); // never finished: not expired
+      const expired = (await store.recordings.listExpired('2026-01-01T01:00:00.001Z', 1000)).map(
+        (r) => r.spaceId,
+      );
+      assert.deepEqual(
+        expired.filter((id) => [s.id, s2.id, s3.id].includes(id)),
+        [s2.id, s.id],
+        'oldest first, finished only',
+      );
+      assert.equal(
+        (await store.recordings.listExpired('2026-01-01T00:59:59.000Z', 1000)).some(
+          (r) => r.spaceId === s.id,
+        ),
+        false,
+      );
+
+      assert.equal(await store.recordings.markDeleted(s.id, '2026-01-03T00:00:00.000Z'), true);
+      assert.equal(await store.recordings.markDeleted(s.id, '2026-01-04T00:00:00.000Z'), true);
+      assert.equal((await store.recordings.get(s.id))?.deletedAt, '2026-01-03T00:00:00.000Z', 'first kept');
+      assert.equal(await store.recordings.incrementPlays(s.id), undefined, 'a deleted replay is not counted');
+      assert.equal(await store.recordings.markFinished(s.id, 1, '2026-01-05T00:00:00.000Z'), false);
+      assert.equal(
+        (await store.recordings.listExpired('2030-01-01T00:00:00.000Z', 1000)).some(
+          (r) => r.spaceId === s.id,
+        ),
+        false,
+        'deleted recordings are not listed again',
+      );
+      assert.equal(await store.recordings.markDeleted('nobody', '2026-01-03T00:00:00.000Z'), false);
+      assert.equal(await store.recordings.get('nobody'), undefined);
+    });
+
     storeEdgeCases(() => store);
   });
 }

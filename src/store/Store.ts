@@ -135,6 +135,32 @@ export interface RemovalRepo {
   list(spaceId: string): Promise<string[]>;
 }
 
+/** A space's recording, as the API and retention see it (the audio itself is on the origin's disk). */
+export interface Recording {
+  readonly spaceId: string;
+  readonly durationSeconds: number;
+  readonly plays: number;
+  readonly createdAt: string;
+  /** When the replay became available; null while recording (or interrupted). */
+  readonly finishedAt: string | null;
+  /** When its files were deleted (by the host or retention); null while it exists. */
+  readonly deletedAt: string | null;
+}
+
+export interface RecordingRepo {
+  /** Idempotent: a space resuming after a restart keeps its row (and its createdAt). */
+  create(spaceId: string, at: string): Promise<Recording>;
+  get(spaceId: string): Promise<Recording | undefined>;
+  /** Sets the duration and finish time; returns false if there is no row or it was deleted. */
+  markFinished(spaceId: string, durationSeconds: number, at: string): Promise<boolean>;
+  /** Atomic (+1 in SQL, safe across nodes); returns the new count, or undefined if not playable. */
+  incrementPlays(spaceId: string): Promise<number | undefined>;
+  /** Idempotent: the first deletion's time is kept. Returns whether the row exists. */
+  markDeleted(spaceId: string, at: string): Promise<boolean>;
+  /** Finished, not deleted, finished before `before`: what retention deletes. Oldest first. */
+  listExpired(before: string, limit: number): Promise<Recording[]>;
+}
+
 export interface Store {
   readonly kind: 'pglite' | 'postgres';
   readonly users: UserRepo;
@@ -144,6 +170,7 @@ export interface Store {
   readonly stage: StageRepo;
   readonly requests: RequestRepo;
   readonly removals: RemovalRepo;
+  readonly recordings: RecordingRepo;
   /** Applies pending migrations; safe to run on every start and from several processes at once. */
   migrate(): Promise<void>;
   /** Idempotent. */

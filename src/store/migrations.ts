@@ -100,6 +100,24 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'recordings',
+    // One row per recorded space. The audio lives on the origin node's disk (data/recordings/<space>/);
+    // this row is what the API answers from, and what retention sweeps. deleted_at keeps the row (plays and
+    // duration stay countable) while the files are gone.
+    sql: `
+      CREATE TABLE recordings (
+        space_id text PRIMARY KEY REFERENCES spaces(id) ON DELETE CASCADE,
+        duration_s double precision NOT NULL DEFAULT 0,
+        plays bigint NOT NULL DEFAULT 0,
+        created_at timestamptz NOT NULL,
+        finished_at timestamptz,
+        deleted_at timestamptz
+      );
+      CREATE INDEX recordings_finished ON recordings (finished_at) WHERE deleted_at IS NULL;
+    `,
+  },
 ];
 
 /** Serialises migrating nodes (released at commit); one key per schema, so test schemas do not wait on each other. */

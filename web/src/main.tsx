@@ -1,8 +1,13 @@
 import { render } from 'preact';
-
-function App() {
-  return <h1>Rostra</h1>;
-}
+import { App } from './App.js';
+import { interceptLinks } from './lib/router.js';
+import './styles/base.css';
+import './styles/components.css';
+import './styles/forms.css';
+import './styles/space.css';
 
 const root = document.getElementById('app');
-if (root) render(<App />, root);
+if (root) {
+  interceptLinks(document.body);
+  render(<App />, root);
+}

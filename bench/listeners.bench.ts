@@ -1,0 +1,350 @@
+/**
+ * LL-HLS listeners per origin core: simulated listeners (src/loadtest, no decoding) against one Rostra
+ * origin pinned to core 0, stepped up until the stall rate reaches 0.1 % or a step fails; then the same
+ * generator against Debian nginx with the shipped edge config (deploy/nginx), its processes pinned to
+ * core 0 too, in the same run. The generator is one Node process pinned to core 1.
+ * Also: part delivery delay at 0.5 s and 0.2 s parts, and memory per listener and per live space (RSS).
+ *
+ * With two cores the generator may saturate before the server does, so each row also gives the server's
+ * measured CPU, and "per full core" = listeners ÷ that CPU share (a linear extrapolation, marked as such).
+ *
+ * Run: npm run bench -- listeners     (STEPS=250,500,… SECONDS=12 to change the defaults)
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SpeakerBot } from '../src/bot/index.js';
+import type { LoadTestReport } from '../src/loadtest/index.js';
+import { EdgeNginx } from '../src/testing/Nginx.js';
+import { freePort } from '../src/testing/ServeProcess.js';
+import { fmt, printTable } from './lib.js';
+
+const STEPS = (process.env.STEPS ?? '250,500,750,1000,1250,1500,2000').split(',').map(Number);
+const SECONDS = Number(process.env.SECONDS ?? 12);
+const RAMP_S = 2;
+const STALL_LIMIT = 0.001;
+const root = fileURLToPath(new URL('..', import.meta.url));
+const secret = randomBytes(24).toString('hex');
+const taskset = existsSync('/usr/bin/taskset');
+const pin = (core: number, cmd: string[]) => (taskset ? ['taskset', '-c', String(core), ...cmd] : cmd);
+const TICK = 100; // USER_HZ on Linux
+
+/** utime + stime of a process, in seconds. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / TICK;
+}
+
+/** V8 heap in use, from the node's own /metrics (prom-client default metrics). */
+async function heapMb(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const m = /^rostra_nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
+  return Number(m?.[1] ?? 0) / 1024 / 1024;
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m?.[1] ?? 0) / 1024;
+}
+
+interface Origin {
+  child: ChildProcess;
+  pid: number;
+  port: number;
+  data: string;
+  token: string;
+  bots: SpeakerBot[];
+}
+
+async function startOrigin(partMs: number): Promise<Origin> {
+  const port = await freePort();
+  const data = mkdtempSync(join(tmpdir(), 'rostra-bench-'));
+  const [exe, ...args] = pin(0, [
+    process.execPath,
+    '--import',
+    'tsx',
+    'src/cli/entry.ts',
+    'serve',
+    '--port',
+    String(port),
+    '--host',
+    '127.0.0.1',
+    '--data',
+    data,
+    '--max-listeners-per-node',
+    '0',
+  ]) as [string, ...string[]];
+  const child = spawn(exe, args, {
+    cwd: root,
+    env: {
+      ...process.env,
+      ROSTRA_LOG_LEVEL: 'silent',
+      ROSTRA_SECRET: secret,
+      ROSTRA_PART_MS: String(partMs),
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; ; i++) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/healthz`);
+      break;
+    } catch {
+      if (i > 300) throw new Error('rostra serve did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const signup = await fetch(`http://127.0.0.1:${port}/api/v1/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ handle: 'bench_host', password: 'bench password', displayName: 'Bench' }),
+  });
+  const { token } = (await signup.json()) as { token: string };
+  return { child, pid: child.pid as number, port, data, token, bots: [] };
+}
+
+/** Opens a space with one bot speaker on its stage; returns the space id once parts flow. */
+async function liveSpace(o: Origin, hz: number): Promise<string> {
+  const created = await fetch(`http://127.0.0.1:${o.port}/api/v1/spaces`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${o.token}` },
+    body: JSON.stringify({ title: `Bench ${hz}` }),
+  });
+  const { id } = (await created.json()) as { id: string };
+  const bot = new SpeakerBot({
+    whipUrl: `http://127.0.0.1:${o.port}/api/v1/spaces/${id}/whip`,
+    token: o.token,
+    audio: { kind: 'tone', frequencyHz: hz, levelDbfs: -12 },
+  });
+  await bot.start();
+  o.bots.push(bot);
+  await new Promise((r) => setTimeout(r, 2000));
+  return id;
+}
+
+async function stopOrigin(o: Origin): Promise<void> {
+  for (const b of o.bots) await b.stop();
+  const done = new Promise((r) => o.child.once('exit', r));
+  o.child.kill('SIGTERM');
+  await done;
+  rmSync(o.data, { recursive: true, force: true });
+}
+
+interface Step {
+  n: number;
+  report: LoadTestReport;
+  /** CPU share of one core used by the serving processes in the steady window. */
+  serverCpu: number;
+  originCpu: number;
+  rssMb: number;
+}
+
+/** One generator run pinned to core 1; samples the servers' CPU after the ramp, until 1 s before the end. */
+async function step(url: string, n: number, servers: number[], origin: number): Promise<Step> {
+  const script = `const { loadtest } = await import(${JSON.stringify(join(root, 'src/cli/loadtest.ts'))}); process.exitCode = await loadtest(process.argv.slice(1));`;
+  const [exe, ...args] = pin(1, [
+    process.execPath,
+    '--import',
+    'tsx',
+    '--input-type=module',
+    '-e',
+    script,
+    url,
+    '--listeners',
+    String(n),
+    '--ramp',
+    String(RAMP_S),
+    '--duration',
+    String(SECONDS),
+    '--json',
+  ]) as [string, ...string[]];
+  const child = spawn(exe, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise((r) => child.once('exit', r));
+  // tsx start-up takes ~1 s before the ramp begins; the window is the last part of the run.
+  await new Promise((r) => setTimeout(r, (RAMP_S + 2.5) * 1000));
+  const sum = (pids: number[]) => pids.reduce((a, p) => a + cpuSeconds(p), 0);
+  const c0 = sum(servers);
+  const o0 = cpuSeconds(origin);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, (SECONDS - RAMP_S - 3) * 1000));
+  const secs = (performance.now() - t0) / 1000;
+  const serverCpu = (sum(servers) - c0) / secs;
+  const originCpu = (cpuSeconds(origin) - o0) / secs;
+  const rss = servers.reduce((a, p) => a + rssMb(p), 0);
+  await exited;
+  const last = out.trim().split('\n').pop() ?? '';
+  return { n, report: JSON.parse(last) as LoadTestReport, serverCpu, originCpu, rssMb: rss };
+}
+
+const delayRow = (label: string, s: Step): string[] => [
+  label,
+  fmt(s.n),
+  String(s.report.partDelayMs.p50),
+  String(s.report.partDelayMs.p95),
+  String(s.report.partDelayMs.p99),
+  String(s.report.stalls),
+];
+
+const clean = (s: Step) =>
+  s.report.listenersConnected === s.n &&
+  Object.keys(s.report.errors).length === 0 &&
+  s.report.stallRate < STALL_LIMIT;
+
+async function stepUp(url: string, servers: number[], origin: number): Promise<Step[]> {
+  const out: Step[] = [];
+  for (const n of STEPS) {
+    const s = await step(url, n, servers, origin);
+    out.push(s);
+    console.log(
+      `  ${n} listeners: stall ${(s.report.stallRate * 100).toFixed(3)} %, errors ${JSON.stringify(s.report.errors)}, server CPU ${fmt(s.serverCpu * 100)} %, generator ${s.report.generatorCpuCores} cores`,
+    );
+    if (!clean(s)) break;
+  }
+  return out;
+}
+
+function nginxPids(port: number): number[] {
+  const out = execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
+  const pids = [...out.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]));
+  // Workers inherit the listening socket; the master holds it too.
+  return [...new Set(pids)];
+}
+
+// --- origin alone, 0.5 s parts
+const origin = await startOrigin(500);
+const rows: string[][] = [
+  [
+    'LL-HLS listeners, 0.5 s parts',
+    'best clean N',
+    'server CPU',
+    'per full core*',
+    'delay p50/p99 ms',
+    'req/s',
+    'B/s per listener',
+  ],
+];
+let originPerCore = 0;
+let nginxPerCore = 0;
+let memPerListenerKb = 0;
+const mem = { perSpaceMb: 0, perSpaceHeapMb: 0 };
+const delays: string[][] = [
+  ['part delivery delay (published → received)', 'N', 'p50 ms', 'p95 ms', 'p99 ms', 'stalls'],
+];
+try {
+  const space = await liveSpace(origin, 440);
+  // Memory per live space, before any listener: three more spaces, each with a bot speaker.
+  const before = { rss: rssMb(origin.pid), heap: await heapMb(origin.port) };
+  for (const hz of [550, 660, 770, 880]) await liveSpace(origin, hz);
+  await new Promise((r) => setTimeout(r, 3000));
+  mem.perSpaceMb = (rssMb(origin.pid) - before.rss) / 4;
+  mem.perSpaceHeapMb = ((await heapMb(origin.port)) - before.heap) / 4;
+  // Only the measured space stays on air during the listener steps.
+  for (const bot of origin.bots.splice(1)) await bot.stop();
+  console.log('origin, pinned to core 0:');
+  const steps = await stepUp(
+    `http://127.0.0.1:${origin.port}/live/${space}/index.m3u8`,
+    [origin.pid],
+    origin.pid,
+  );
+  const best = [...steps].reverse().find(clean);
+  if (best) {
+    originPerCore = best.n / best.serverCpu;
+    // RSS between the first step and the best one, both under steady load: GC noise cancels better than
+    // against an idle baseline.
+    const first = steps[0] as Step;
+    if (best.n > first.n) memPerListenerKb = ((best.rssMb - first.rssMb) * 1024) / (best.n - first.n);
+    const r = best.report;
+    rows.push([
+      'Rostra origin (node, 1 core)',
+      fmt(best.n),
+      `${fmt(best.serverCpu * 100)} %`,
+      fmt(originPerCore),
+      `${r.partDelayMs.p50} / ${r.partDelayMs.p99}`,
+      fmt(r.requestsPerSecond),
+      fmt(r.bytesPerSecondPerListener),
+    ]);
+    delays.push(delayRow('0.5 s parts, origin', steps[0] as Step));
+    if (best !== steps[0]) delays.push(delayRow('0.5 s parts, origin', best));
+  }
+
+  // --- nginx edge in front of the same origin
+  const edge = await EdgeNginx.start({ originPort: origin.port, secret });
+  try {
+    const pids = nginxPids(edge.port);
+    if (taskset)
+      for (const pid of pids) execFileSync('taskset', ['-pc', '0', String(pid)], { stdio: 'ignore' });
+    console.log(`nginx edge (pids ${pids.join(', ')}), pinned to core 0:`);
+    const esteps = await stepUp(`http://127.0.0.1:${edge.port}/live/${space}/index.m3u8`, pids, origin.pid);
+    const ebest = [...esteps].reverse().find(clean);
+    if (ebest) {
+      nginxPerCore = ebest.n / ebest.serverCpu;
+      const r = ebest.report;
+      rows.push([
+        'reference: nginx edge (1 worker, 1 core)',
+        fmt(ebest.n),
+        `${fmt(ebest.serverCpu * 100)} %`,
+        fmt(nginxPerCore),
+        `${r.partDelayMs.p50} / ${r.partDelayMs.p99}`,
+        fmt(r.requestsPerSecond),
+        fmt(r.bytesPerSecondPerListener),
+      ]);
+      rows.push(['  origin behind it (coalesced)', '', `${fmt(ebest.originCpu * 100)} %`, '', '', '', '']);
+      delays.push(delayRow('0.5 s parts, nginx edge', esteps[0] as Step));
+      if (ebest !== esteps[0]) delays.push(delayRow('0.5 s parts, nginx edge', ebest));
+    }
+  } finally {
+    await edge.stop();
+  }
+} finally {
+  await stopOrigin(origin);
+}
+
+// --- 0.2 s parts
+const fast = await startOrigin(200);
+try {
+  const space = await liveSpace(fast, 440);
+  console.log('origin, 0.2 s parts, pinned to core 0:');
+  const fsteps = await stepUp(`http://127.0.0.1:${fast.port}/live/${space}/index.m3u8`, [fast.pid], fast.pid);
+  const fbest = [...fsteps].reverse().find(clean);
+  const shown = fbest ?? (fsteps[0] as Step);
+  const r = shown.report;
+  delays.push(delayRow(`0.2 s parts, origin${fbest ? '' : ' (NOT clean)'}`, fsteps[0] as Step));
+  if (shown !== fsteps[0]) delays.push(delayRow(`0.2 s parts, origin${fbest ? '' : ' (NOT clean)'}`, shown));
+  rows.push([
+    `Rostra origin, 0.2 s parts${fbest ? '' : ' (no clean step)'}`,
+    fbest ? fmt(fbest.n) : '-',
+    `${fmt(shown.serverCpu * 100)} %`,
+    fbest ? fmt(fbest.n / fbest.serverCpu) : '-',
+    `${r.partDelayMs.p50} / ${r.partDelayMs.p99}`,
+    fmt(r.requestsPerSecond),
+    fmt(r.bytesPerSecondPerListener),
+  ]);
+} finally {
+  await stopOrigin(fast);
+}
+
+console.log('');
+printTable(rows);
+console.log(
+  `\n* listeners ÷ measured server CPU share, with stall rate < ${STALL_LIMIT * 100} % (linear extrapolation when the generator saturated first).`,
+);
+if (originPerCore > 0 && nginxPerCore > 0)
+  console.log(`nginx ÷ Rostra origin, listeners per core: ${fmt(nginxPerCore / originPerCore, 1)} ×`);
+console.log('');
+printTable(delays);
+console.log(
+  "\n(part delivery delay, not glass-to-glass: it starts at the part's publish time, PDT + offset + duration)",
+);
+console.log('');
+printTable([
+  ['memory (origin process)', 'value'],
+  ['per listener connection, RSS', `${fmt(memPerListenerKb, 1)} KiB`],
+  ['per live space, RSS (1 bot speaker, mixer, packager)', `${fmt(mem.perSpaceMb, 1)} MiB`],
+  ['per live space, V8 heap used', `${fmt(mem.perSpaceHeapMb, 1)} MiB`],
+]);
+console.log(`\n${SECONDS} s per step (${RAMP_S} s ramp), generator = one Node process on core 1.`);

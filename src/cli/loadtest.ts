@@ -1,0 +1,73 @@
+/** `rostra loadtest <page or playlist URL>`: simulated LL-HLS listeners against a running node or edge. */
+import { MAX_DURATION_S, MAX_LISTENERS, runLoadTest, type LoadTestReport } from '../loadtest/index.js';
+import { numberFlag, parseArgs, UsageError } from './args.js';
+
+const HELP = `Usage: rostra loadtest <page or playlist URL> [--listeners N] [--ramp S] [--duration S] [--json]
+
+  Simulated LL-HLS listeners (no decoding) over keep-alive HTTP: each asks to listen, then follows the
+  live edge with blocking reloads, fetches every part and sends heartbeats. Stops by itself.
+  --listeners N   how many (default 100, at most ${MAX_LISTENERS})
+  --ramp S        seconds over which they join (default 0: all within 1 s)
+  --duration S    seconds in all (default 20, at most ${MAX_DURATION_S})
+  --json          print the report as one JSON object on the last line
+`;
+
+export async function loadtest(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(HELP);
+    return 0;
+  }
+  const args = parseArgs(argv, {
+    values: ['listeners', 'ramp', 'duration'],
+    booleans: ['json'],
+    positionals: 1,
+  });
+  const url = args.positionals[0];
+  if (url === undefined) throw new UsageError('loadtest needs a page or playlist URL');
+  const durationS = numberFlag(args, 'duration', 20, 1, MAX_DURATION_S);
+  const json = args.booleans.has('json');
+  const tty = process.stderr.isTTY && !json;
+  let report: LoadTestReport;
+  try {
+    report = await runLoadTest({
+      url,
+      listeners: numberFlag(args, 'listeners', 100, 1, MAX_LISTENERS),
+      rampS: numberFlag(args, 'ramp', 0, 0, durationS - 1),
+      durationS,
+      onProgress: (p) => {
+        if (tty)
+          process.stderr.write(
+            `\r${p.elapsedS}s  connected ${p.connected}  ${p.requestsPerSecond} req/s  errors ${p.errors}  stalls ${p.stalls}   `,
+          );
+      },
+    });
+  } catch (err) {
+    if (err instanceof TypeError) throw new UsageError(err.message);
+    throw err;
+  }
+  if (tty) process.stderr.write('\n');
+  if (json) console.log(JSON.stringify(report));
+  else console.log(formatReport(report));
+  const clean = report.stalls === 0 && Object.keys(report.errors).length === 0;
+  return clean ? 0 : 1;
+}
+
+export function formatReport(r: LoadTestReport): string {
+  const d = r.partDelayMs;
+  const kv = (o: Record<string, number>) =>
+    Object.keys(o).length === 0
+      ? 'none'
+      : Object.entries(o)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ');
+  return [
+    `listeners connected   ${r.listenersConnected} of ${r.listenersTarget} (${r.joinsPerSecond} joins/s)`,
+    `part delivery delay   p50 ${d.p50} ms  p95 ${d.p95} ms  p99 ${d.p99} ms  max ${d.max} ms (${d.count} parts)`,
+    `stalls                ${r.stalls} (${(r.stallRate * 100).toFixed(3)} % of parts)`,
+    `requests              ${r.requestsPerSecond}/s (${r.requests} in ${r.durationS} s)`,
+    `bytes per listener    ${r.bytesPerSecondPerListener} B/s`,
+    `refused               ${kv(r.refused)}`,
+    `errors                ${kv(r.errors)}`,
+    `generator CPU         ${r.generatorCpuCores} cores`,
+  ].join('\n');
+}

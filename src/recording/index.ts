@@ -1,0 +1,18 @@
+// Recording and replay: the recorder of a live space, crash recovery, retention, and the replay routes.
+export {
+  Recorder,
+  RecordingFinishedError,
+  type RecorderOptions,
+  type RecordablePackager,
+} from './Recorder.js';
+export { Recordings, type RecordingsOptions, type RecordableMedia, type ReplayStatus } from './Recordings.js';
+export { recoverInterrupted, type RecoverOptions, type RecoveredRecording } from './recoverInterrupted.js';
+export { RetentionSweeper, type RetentionSweeperOptions } from './RetentionSweeper.js';
+export {
+  replayRoutes,
+  registerReplayFiles,
+  replayPlaylistPath,
+  ReplaySchema,
+  type ReplayDeps,
+} from './replayRoutes.js';
+export { renderReplayPlaylist } from './ReplayPlaylist.js';

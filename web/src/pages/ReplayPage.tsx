@@ -1,0 +1,136 @@
+/** The recording of a space that ended: play, seek, and how many times it was played. */
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { describeError, isApiError } from '../api/ApiError.js';
+import type { Replay, SpaceView } from '../api/types.js';
+import { Avatar } from '../components/Avatar.js';
+import { Icon } from '../components/Icon.js';
+import { NotFoundNotice } from '../components/SpaceNotice.js';
+import { api } from '../lib/api.js';
+import { formatClock, formatWhen, plural } from '../lib/format.js';
+import { useReplayPlayer } from '../space/useReplayPlayer.js';
+
+type Load =
+  | { s: 'loading' }
+  | { s: 'ready'; replay: Replay }
+  | { s: 'pending'; message: string }
+  | { s: 'none'; message: string }
+  | { s: 'missing' };
+
+export function ReplayPage({ id }: { id: string }) {
+  const [space, setSpace] = useState<SpaceView | null>(null);
+  const [load, setLoad] = useState<Load>({ s: 'loading' });
+  const [plays, setPlays] = useState(0);
+
+  const fetchReplay = useCallback(async () => {
+    try {
+      const replay = await api.replay(id);
+      setLoad({ s: 'ready', replay });
+      setPlays(replay.plays);
+    } catch (err) {
+      if (isApiError(err, 'space_not_found')) setLoad({ s: 'missing' });
+      else if (isApiError(err, 'not_found')) setLoad({ s: 'none', message: err.message });
+      else if (isApiError(err, 'invalid_state')) setLoad({ s: 'pending', message: err.message });
+      else setLoad({ s: 'pending', message: `The recording could not be loaded (${describeError(err)})` });
+    }
+  }, [id]);
+
+  useEffect(() => {
+    api.space(id).then(
+      (s) => {
+        setSpace(s);
+        document.title = `Replay: ${s.title} — Rostra`;
+      },
+      (err: unknown) => {
+        if (isApiError(err, 'space_not_found')) setLoad({ s: 'missing' });
+      },
+    );
+    void fetchReplay();
+  }, [id, fetchReplay]);
+
+  // Not ready yet (still live, or being finalised): look again every so often.
+  useEffect(() => {
+    if (load.s !== 'pending') return;
+    const t = setTimeout(() => void fetchReplay(), 10_000);
+    return () => clearTimeout(t);
+  }, [load, fetchReplay]);
+
+  const ready = load.s === 'ready' ? load.replay : null;
+  const player = useReplayPlayer(id, ready?.playlistUrl ?? null, ready?.durationSeconds ?? 0, () =>
+    setPlays((n) => n + 1),
+  );
+
+  if (load.s === 'missing')
+    return (
+      <main id="main" class="page narrow">
+        <NotFoundNotice what="recording" />
+      </main>
+    );
+  return (
+    <main id="main" class="page narrow replay">
+      <a href={`/s/${id}`} class="back-link">
+        ← Space details
+      </a>
+      <section class="card player" aria-labelledby="replay-title">
+        <span class="pill">Recording</span>
+        <h1 id="replay-title" class="space-title">
+          {space?.title ?? 'Recording'}
+        </h1>
+        {space && (
+          <p class="muted person">
+            <Avatar id={space.host.id} name={space.host.displayName} size="sm" /> {space.host.displayName}
+            {space.endedAt !== null && <> · {formatWhen(space.endedAt)}</>}
+          </p>
+        )}
+        {load.s === 'pending' && (
+          <p class="notice notice-soft" role="status">
+            {load.message} This page checks again by itself.
+          </p>
+        )}
+        {load.s === 'none' && (
+          <p class="notice notice-soft" role="status">
+            {load.message}
+          </p>
+        )}
+        {load.s === 'loading' && <p class="muted">Loading the recording…</p>}
+        {ready && (
+          <>
+            <div class="transport">
+              <button
+                type="button"
+                class="play-btn"
+                onClick={player.toggle}
+                aria-label={player.playing ? 'Pause' : 'Play'}
+              >
+                <Icon name={player.playing ? 'pause' : 'play'} size={26} />
+              </button>
+              <div class="scrub">
+                <input
+                  type="range"
+                  min={0}
+                  max={Math.max(1, Math.round(player.duration))}
+                  step={1}
+                  value={Math.round(player.position)}
+                  aria-label="Seek"
+                  aria-valuetext={`${formatClock(player.position)} of ${formatClock(player.duration)}`}
+                  onInput={(e) => player.seek(Number(e.currentTarget.value))}
+                />
+                <div class="times">
+                  <span>{formatClock(player.position)}</span>
+                  <span>{formatClock(player.duration)}</span>
+                </div>
+              </div>
+            </div>
+            <p class="muted plays" aria-live="polite">
+              {plural(plays, 'play', 'plays')}
+            </p>
+            {player.error !== null && (
+              <p class="notice notice-error" role="alert">
+                {player.error}
+              </p>
+            )}
+          </>
+        )}
+      </section>
+    </main>
+  );
+}
