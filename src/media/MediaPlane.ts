@@ -108,12 +108,14 @@ export class MediaPlane {
   syncStage(spaceId: string, stage: readonly StageMemberView[]): void {
     const media = this.get(spaceId);
     if (!media || media.closed) return;
-    const members = new Map(stage.map((m) => [m.id, m]));
+    // Mute state is kept per user by the room, so it applies to members whose peer is still connecting.
+    for (const member of stage) {
+      if (member.muted) media.stage.mute(member.id);
+      else media.stage.unmute(member.id);
+    }
+    const onStage = new Set(stage.map((m) => m.id));
     for (const speakerId of media.stage.speakers()) {
-      const member = members.get(speakerId);
-      if (!member) media.stage.removeSpeaker(speakerId, 'removed');
-      else if (member.muted) media.stage.mute(speakerId);
-      else media.stage.unmute(speakerId);
+      if (!onStage.has(speakerId)) media.stage.removeSpeaker(speakerId, 'removed');
     }
   }
 

@@ -53,8 +53,17 @@ export function whipRoutes(plane: ControlPlane, media: MediaPlane): RouteDef[] {
         if (!member)
           throw new RostraError('not_on_stage', 'Only the host, co-hosts and speakers can publish.');
         const spaceMedia = await media.ensure(space);
-        const session = await spaceMedia.stage.addSpeaker(userId, body);
         if (member.muted) spaceMedia.stage.mute(userId);
+        else spaceMedia.stage.unmute(userId);
+        const session = await spaceMedia.stage.addSpeaker(userId, body);
+        // A mute or a removal may have been decided while the peer was being set up: read it again now that
+        // the peer is in the room (later changes reach it through MediaPlane.syncStage).
+        const now = await plane.ctx.store.stage.member(space.id, userId);
+        if (!now) {
+          spaceMedia.stage.removeSpeaker(userId, 'removed', session.sessionId);
+          throw new RostraError('not_on_stage', 'You are no longer on stage.');
+        }
+        if (now.muted) spaceMedia.stage.mute(userId);
         else spaceMedia.stage.unmute(userId);
         return reply
           .code(201)
