@@ -7,20 +7,18 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../src/testing/ServeProcess.js';
-import { fmt, loadLoop, median, printTable } from './lib.js';
+import { fmt, loadLoop, median, pin, printTable, serveCommand } from './lib.js';
 import { wrkPost } from './wrk.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const SECONDS = Number(process.env.SECONDS ?? 3);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 32);
 const root = fileURLToPath(new URL('..', import.meta.url));
-const pin = (core: number, cmd: string[]) =>
-  existsSync('/usr/bin/taskset') ? ['taskset', '-c', String(core), ...cmd] : cmd;
 
 async function startProcess(
   cmd: string[],
@@ -56,25 +54,7 @@ async function rostraFigures(
 ): Promise<{ listen: number[]; heartbeat: number[] }> {
   const port = await freePort();
   const data = mkdtempSync(join(tmpdir(), 'rostra-bench-'));
-  const child = await startProcess(
-    pin(0, [
-      process.execPath,
-      '--import',
-      'tsx',
-      'src/cli/entry.ts',
-      'serve',
-      '--port',
-      String(port),
-      '--host',
-      '127.0.0.1',
-      '--data',
-      data,
-      '--max-listeners-per-node',
-      '0',
-    ]),
-    port,
-    busEnv,
-  );
+  const child = await startProcess(serveCommand(port, data), port, busEnv);
   try {
     const signup = await fetch(`http://127.0.0.1:${port}/api/v1/auth/signup`, {
       method: 'POST',

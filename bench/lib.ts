@@ -1,4 +1,5 @@
 /** Small helpers shared by the benchmarks: medians, a table printer, and an HTTP load loop. */
+import { existsSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 
 export function median(xs: readonly number[]): number {
@@ -85,4 +86,28 @@ export async function loadLoop(opts: {
   const seconds = (performance.now() - start) / 1000;
   agent.destroy();
   return { ok, errors, seconds, perSecond: ok / seconds };
+}
+
+/** Prefixes a command with `taskset -c <core>` when taskset exists, so a measured server keeps to one core. */
+export function pin(core: number, cmd: string[]): string[] {
+  return existsSync('/usr/bin/taskset') ? ['taskset', '-c', String(core), ...cmd] : cmd;
+}
+
+/** `rostra serve` on loopback with no per-node cap, pinned to core 0: the origin every bench measures. */
+export function serveCommand(port: number, dataDir: string): string[] {
+  return pin(0, [
+    process.execPath,
+    '--import',
+    'tsx',
+    'src/cli/entry.ts',
+    'serve',
+    '--port',
+    String(port),
+    '--host',
+    '127.0.0.1',
+    '--data',
+    dataDir,
+    '--max-listeners-per-node',
+    '0',
+  ]);
 }

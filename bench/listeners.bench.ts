@@ -20,7 +20,7 @@ import { SpeakerBot } from '../src/bot/index.js';
 import type { LoadTestReport } from '../src/loadtest/index.js';
 import { EdgeNginx } from '../src/testing/Nginx.js';
 import { freePort } from '../src/testing/ServeProcess.js';
-import { fmt, printTable } from './lib.js';
+import { fmt, pin, printTable, serveCommand } from './lib.js';
 
 const STEPS = (process.env.STEPS ?? '250,500,750,1000,1250,1500,2000').split(',').map(Number);
 const SECONDS = Number(process.env.SECONDS ?? 12);
@@ -29,7 +29,6 @@ const STALL_LIMIT = 0.001;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const secret = randomBytes(24).toString('hex');
 const taskset = existsSync('/usr/bin/taskset');
-const pin = (core: number, cmd: string[]) => (taskset ? ['taskset', '-c', String(core), ...cmd] : cmd);
 const TICK = 100; // USER_HZ on Linux
 
 /** utime + stime of a process, in seconds. */
@@ -63,21 +62,7 @@ interface Origin {
 async function startOrigin(partMs: number): Promise<Origin> {
   const port = await freePort();
   const data = mkdtempSync(join(tmpdir(), 'rostra-bench-'));
-  const [exe, ...args] = pin(0, [
-    process.execPath,
-    '--import',
-    'tsx',
-    'src/cli/entry.ts',
-    'serve',
-    '--port',
-    String(port),
-    '--host',
-    '127.0.0.1',
-    '--data',
-    data,
-    '--max-listeners-per-node',
-    '0',
-  ]) as [string, ...string[]];
+  const [exe, ...args] = serveCommand(port, data) as [string, ...string[]];
   const child = spawn(exe, args, {
     cwd: root,
     env: {
