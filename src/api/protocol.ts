@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { SpaceState, StageRole } from '../domain/types.js';
+import type { ReactionEmoji } from './reactions.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -35,23 +36,7 @@ export interface SpaceView {
   pageUrl: string;
 }
 
-export type ReactionEmoji = (typeof REACTION_EMOJI)[number];
-/** The fixed reaction set, as on X Spaces. */
-export const REACTION_EMOJI = [
-  '💯',
-  '👋',
-  '✌️',
-  '✊',
-  '😂',
-  '😢',
-  '😲',
-  '❤️',
-  '🔥',
-  '👏',
-  '🙏',
-  '👍',
-  '👎',
-] as const;
+export { REACTION_EMOJI, type ReactionEmoji } from './reactions.js';
 
 /** Why the stage changed, so a client can say "the host muted you". */
 export type StageCause =

@@ -17,22 +17,8 @@ export type StageRole = StageMemberView['role'];
 /** One server event by its type. */
 export type EventOf<T extends ServerEvent['type']> = Extract<ServerEvent, { type: T }>;
 
-/** The fixed reaction set; `satisfies` keeps it in step with the server's REACTION_EMOJI. */
-export const REACTIONS = [
-  '💯',
-  '👋',
-  '✌️',
-  '✊',
-  '😂',
-  '😢',
-  '😲',
-  '❤️',
-  '🔥',
-  '👏',
-  '🙏',
-  '👍',
-  '👎',
-] as const satisfies readonly ReactionEmoji[];
+/** The fixed reaction set: the server's own list (a module with no imports). */
+export { REACTION_EMOJI as REACTIONS } from '../../../src/api/reactions.js';
 
 export interface User extends UserView {
   createdAt: string;
@@ -57,13 +43,7 @@ export interface NewSpace {
   scheduledFor?: string;
 }
 
-export interface Admission {
-  ticket: string;
-  expiresAt: string;
-  listenerId: string;
-  playlistUrl: string;
-  heartbeatSeconds: number;
-}
+export type { Admission } from '../../../src/control/Audience.js';
 
 export interface TicketRenewal {
   ticket: string;
