@@ -38,7 +38,8 @@ export class EdgeNginx {
       .replace('js_path /etc/nginx/rostra;', `js_path ${DEPLOY};`)
       .replace('server 127.0.0.1:8080;', `server 127.0.0.1:${opts.originPort};`)
       .replace('listen 8081;', `listen 127.0.0.1:${port};`)
-      .replace('include /etc/nginx/rostra/secret.conf;', `set $rostra_secret "${opts.secret}";`);
+      .replace('include /etc/nginx/rostra/secret.conf;', `set $rostra_secret "${opts.secret}";`)
+      .replaceAll('include /etc/nginx/rostra/live.conf;', `include ${join(DEPLOY, 'live.conf')};`);
     if (conf === shipped) throw new Error('deploy/nginx/rostra.conf changed shape: update EdgeNginx');
     writeFileSync(join(dir, 'rostra.conf'), conf);
     writeFileSync(

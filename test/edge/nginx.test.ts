@@ -114,3 +114,33 @@ test("a crowd's blocking reload for the next part reaches the origin once", asyn
   console.log(`edge: 30 listeners' blocking reload → ${reached} origin request(s)`);
   assert.ok(reached <= 2, `${reached} origin requests for 30 listeners`);
 });
+
+test('the part a blocking reload waits for is fetched into the edge cache beside it', async () => {
+  const t = await ticket();
+  const headers = { cookie: `rostra_ticket=${t}` };
+  const playlist = await (await fetch(`${edgeBase}/live/${spaceId}/audio.m3u8`, { headers })).text();
+  const hint = /PRELOAD-HINT:TYPE=PART,URI="(part(\d+)\.(\d+)\.m4s)"/.exec(playlist);
+  assert.ok(hint);
+  const [, file, msn, part] = hint;
+  const before = await originCount('/live/:id/:file');
+  const reload = await fetch(`${edgeBase}/live/${spaceId}/audio.m3u8?_HLS_msn=${msn}&_HLS_part=${part}`, {
+    headers,
+  });
+  assert.equal(reload.status, 200);
+  assert.ok((await reload.text()).includes(`URI="${file}"`));
+  // Without the prefetch this first request for the part would be the cache's MISS.
+  const res = await fetch(`${edgeBase}/live/${spaceId}/${file}`, { headers });
+  assert.equal(res.status, 200);
+  assert.ok((await res.arrayBuffer()).byteLength > 0);
+  assert.equal(res.headers.get('x-cache-status'), 'HIT');
+  assert.equal((await originCount('/live/:id/:file')) - before, 1, 'the origin served the part once');
+});
+
+test('a plain playlist request (no blocking directives) prefetches nothing', async () => {
+  const before = await originCount('/live/:id/:file');
+  const res = await fetch(`${edgeBase}/live/${spaceId}/audio.m3u8?ticket=${await ticket()}`);
+  assert.equal(res.status, 200);
+  await res.text();
+  assert.equal(await originCount('/live/:id/:file'), before);
+  assert.equal(edge.errorLog.includes('[error]'), false, edge.errorLog);
+});
