@@ -29,13 +29,15 @@ export interface HttpServerOptions {
   extraRoutes?: RouteDef[];
   /** The built web app to serve; default web/dist when it exists; null serves the landing page instead. */
   webDist?: string | null;
+  /** The node's metrics, shared with the media plane; default a registry of its own. */
+  metrics?: Metrics;
   /** Lets other planes add raw handlers (e.g. static files, HLS) before the server starts. */
   configure?: (app: FastifyInstance) => void | Promise<void>;
 }
 
 export class HttpServer {
   readonly app: FastifyInstance;
-  readonly metrics = new Metrics();
+  readonly metrics: Metrics;
   readonly events: EventHub;
   readonly routes: RouteDef[];
   readonly #plane: ControlPlane;
@@ -43,6 +45,7 @@ export class HttpServer {
 
   private constructor(opts: HttpServerOptions) {
     this.#plane = opts.plane;
+    this.metrics = opts.metrics ?? new Metrics();
     const { config } = opts.plane.ctx;
     this.app = Fastify({
       logger: false,

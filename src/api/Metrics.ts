@@ -50,7 +50,62 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  // --- Live media: what `rostra loadtest` reports, as the origin sees it (docs/capacity.md).
+  readonly spaceListeners = new Gauge({
+    name: 'rostra_space_listeners',
+    help: 'Listeners counted in each live space whose media runs on this node (read at scrape time)',
+    labelNames: ['space'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      this.spaceListeners.reset();
+      // A Bus outage must not take /metrics down with it: the gauge is then left empty.
+      const counts = await this.#listenerSource().catch(() => []);
+      for (const [space, n] of counts) this.spaceListeners.set({ space }, n);
+    },
+  });
+  readonly partDelay = new Histogram({
+    name: 'rostra_hls_part_delay_seconds',
+    help: "Part delivery delay at the origin: part sent - part published (its last sample's media time)",
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+    registers: [this.registry],
+  });
+  readonly packagingLag = new Histogram({
+    name: 'rostra_hls_packaging_lag_seconds',
+    help: "Part cut - its last sample's media time: how far the packager runs behind its own clock",
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+  readonly lateParts = new Counter({
+    name: 'rostra_hls_late_parts_total',
+    help: 'Parts cut more than one part target late: every listener of the space stalls on them',
+    registers: [this.registry],
+  });
+  readonly outOfWindow = new Counter({
+    name: 'rostra_hls_out_of_window_total',
+    help: 'Requests for a part or segment that has left the live window (a listener fell behind: a stall)',
+    registers: [this.registry],
+  });
+  readonly heldRequests = new Gauge({
+    name: 'rostra_hls_held_requests',
+    help: 'Blocking reloads and preload-hint requests waiting for their part',
+    registers: [this.registry],
+  });
+  readonly heldSeconds = new Histogram({
+    name: 'rostra_hls_held_seconds',
+    help: 'How long blocking reloads and preload-hint requests waited, by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+    registers: [this.registry],
+  });
+
+  #listenerSource: () => Promise<Iterable<[string, number]>> = () => Promise.resolve([]);
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'rostra_' });
+  }
+
+  /** Where `rostra_space_listeners` reads its counts from, at scrape time. */
+  countListenersWith(source: () => Promise<Iterable<[string, number]>>): void {
+    this.#listenerSource = source;
   }
 }

@@ -4,6 +4,7 @@
  * taken, removals, the end), and ends with the space. An ended playlist stays readable for a grace period,
  * so players can fetch its last parts.
  */
+import type { Metrics } from '../api/Metrics.js';
 import { channels, type BusEnvelope, type StageMemberView } from '../api/protocol.js';
 import type { Unsubscribe } from '../bus/Bus.js';
 import type { ControlPlane } from '../control/ControlPlane.js';
@@ -35,13 +36,15 @@ interface Entry {
 export class MediaPlane {
   readonly #plane: ControlPlane;
   readonly #hooks: MediaHooks;
+  readonly #metrics: Metrics | undefined;
   readonly #entries = new Map<string, Entry>();
   readonly #creating = new Map<string, Promise<SpaceMedia>>();
   #closed = false;
 
-  constructor(plane: ControlPlane, hooks: MediaHooks = {}) {
+  constructor(plane: ControlPlane, hooks: MediaHooks = {}, metrics?: Metrics) {
     this.#plane = plane;
     this.#hooks = hooks;
+    this.#metrics = metrics;
   }
 
   /** The media of a space, live or in its grace period. */
@@ -52,6 +55,11 @@ export class MediaPlane {
   /** Spaces with media on this node (for metrics and leak checks). */
   get size(): number {
     return this.#entries.size;
+  }
+
+  /** Ids of the spaces whose media is live on this node (not ended, not in their grace period). */
+  liveSpaceIds(): string[] {
+    return [...this.#entries].filter(([, e]) => !e.media.closed).map(([id]) => id);
   }
 
   /** The media of a live space, created on first use. */
@@ -80,6 +88,7 @@ export class MediaPlane {
       segmentTargetS: config.media.segmentTargetS,
       bitrate: config.media.bitrate,
       maxSpeakers: 1 + config.limits.maxCohosts + config.limits.maxSpeakers,
+      ...(this.#metrics ? { metrics: this.#metrics } : {}),
     });
     media.on('speaking', (userId, speaking) => {
       this.#plane.ctx.events

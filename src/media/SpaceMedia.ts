@@ -3,6 +3,7 @@
  * speaker everyone else and the broadcast everyone, and the LL-HLS packager listeners read from.
  * `close()` is idempotent and tears all of it down, in that order.
  */
+import type { Metrics } from '../api/Metrics.js';
 import { StageMixEngine } from '../audio/index.js';
 import { PartPackager, type ReloadDecision } from '../broadcast/index.js';
 import { logger } from '../log/Logger.js';
@@ -18,7 +19,13 @@ export interface SpaceMediaOptions {
   segmentTargetS: number;
   bitrate: number;
   maxSpeakers: number;
+  /** The node's metrics: packaging lag, late parts, held requests. */
+  metrics?: Metrics;
 }
+
+/** Publish times kept for the newest parts (more than any live window holds). */
+const PUBLISHED_KEPT = 512;
+const partKey = (msn: number, index: number) => msn * 1000 + index;
 
 export type SpaceMediaEvents = {
   speaking: (userId: string, speaking: boolean) => void;
@@ -31,6 +38,9 @@ export class SpaceMedia extends TypedEmitter<SpaceMediaEvents> {
   readonly engine: StageMixEngine;
   readonly packager: PartPackager;
   readonly startedAtMs = Date.now();
+  readonly #metrics: Metrics | undefined;
+  /** Part → when its last sample existed on the media clock (epoch ms), as the playlist's PDT says. */
+  readonly #published = new Map<number, number>();
   #closing: Promise<void> | undefined;
 
   constructor(opts: SpaceMediaOptions) {
@@ -51,12 +61,30 @@ export class SpaceMedia extends TypedEmitter<SpaceMediaEvents> {
       partTargetS: opts.partTargetS,
       segmentTargetS: opts.segmentTargetS,
     });
+    this.#metrics = opts.metrics;
+    const partTargetMs = opts.partTargetS * 1000;
+    this.packager.on('part', (part) => {
+      const publishedMs = this.startedAtMs + ((part.baseDecodeTime + part.durationSamples) / 48_000) * 1000;
+      this.#published.set(partKey(part.msn, part.partIndex), publishedMs);
+      if (this.#published.size > PUBLISHED_KEPT) {
+        const oldest = this.#published.keys().next();
+        if (!oldest.done) this.#published.delete(oldest.value);
+      }
+      const lagMs = Date.now() - publishedMs;
+      this.#metrics?.packagingLag.observe(Math.max(0, lagMs) / 1000);
+      if (lagMs > partTargetMs) this.#metrics?.lateParts.inc();
+    });
     this.engine.on('frame', (frame) => this.packager.push(frame));
     this.engine.on('speaking', (userId, speaking) => this.emit('speaking', userId, speaking));
   }
 
   get closed(): boolean {
     return this.#closing !== undefined;
+  }
+
+  /** When a part was published (its last sample's media time, epoch ms), while it is recent. */
+  publishedAt(msn: number, index: number): number | undefined {
+    return this.#published.get(partKey(msn, index));
   }
 
   /**
@@ -69,8 +97,12 @@ export class SpaceMedia extends TypedEmitter<SpaceMediaEvents> {
   }): Promise<ReloadDecision | { kind: 'timeout' }> {
     const first = this.packager.decideReload(directives);
     if (first.kind !== 'wait') return first;
+    const heldSince = performance.now();
+    this.#metrics?.heldRequests.inc();
     return new Promise((resolve) => {
       const done = (d: ReloadDecision | { kind: 'timeout' }) => {
+        this.#metrics?.heldRequests.dec();
+        this.#metrics?.heldSeconds.observe({ outcome: d.kind }, (performance.now() - heldSince) / 1000);
         clearTimeout(timer);
         this.packager.off('part', onPart);
         this.packager.off('end', onEnd);

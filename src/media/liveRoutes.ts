@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { route, type RouteDef } from '../api/Route.js';
 import { Id } from '../api/schemas.js';
 import { parseDeliveryDirectives, renderMultivariantPlaylist } from '../broadcast/index.js';
+import type { Metrics } from '../api/Metrics.js';
 import type { ControlPlane } from '../control/ControlPlane.js';
 import { RostraError } from '../errors/index.js';
 import type { MediaPlane } from './MediaPlane.js';
@@ -33,7 +34,7 @@ const PlaylistQuery = z
   })
   .strict();
 
-export function liveRoutes(plane: ControlPlane, media: MediaPlane): RouteDef[] {
+export function liveRoutes(plane: ControlPlane, media: MediaPlane, metrics?: Metrics): RouteDef[] {
   /** Ticket first (403 without touching media), then the space's media (created on first listener). */
   const mediaFor = async (
     request: Parameters<typeof ticketOf>[0],
@@ -140,12 +141,19 @@ export function liveRoutes(plane: ControlPlane, media: MediaPlane): RouteDef[] {
             const d = await m.awaitReload({ msn, part: index });
             if (d.kind === 'respond') bytes = m.packager.part(msn, index);
           }
-          if (bytes) return send(reply, MEDIA_TYPE, IMMUTABLE, bytes);
+          if (bytes) {
+            const publishedMs = m.publishedAt(msn, index);
+            if (publishedMs !== undefined)
+              metrics?.partDelay.observe(Math.max(0, Date.now() - publishedMs) / 1000);
+            return send(reply, MEDIA_TYPE, IMMUTABLE, bytes);
+          }
+          if (msn <= m.packager.playlist.position.lastMsn) metrics?.outOfWindow.inc();
           throw new RostraError('not_found', 'This part is not in the live window.');
         }
         const segment = SEGMENT_FILE.exec(params.file);
         const bytes = segment ? m.packager.segment(Number(segment[1])) : undefined;
         if (bytes) return send(reply, MEDIA_TYPE, IMMUTABLE, bytes);
+        if (segment && Number(segment[1]) <= m.packager.playlist.position.lastMsn) metrics?.outOfWindow.inc();
         throw new RostraError('not_found', 'This file is not in the live window.');
       },
     }),

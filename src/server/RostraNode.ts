@@ -10,6 +10,7 @@ import type { Config } from '../config/Config.js';
 import type { Clock } from '../control/Clock.js';
 import { ControlPlane } from '../control/ControlPlane.js';
 import { HttpServer } from '../api/HttpServer.js';
+import { Metrics } from '../api/Metrics.js';
 import { logger, setLogLevel } from '../log/Logger.js';
 import { openStore, type Store } from '../store/index.js';
 import { liveRoutes } from '../media/liveRoutes.js';
@@ -100,6 +101,7 @@ export class RostraNode {
               recordingsDir: join(config.dataDir, 'recordings'),
               retentionDays: config.media.retentionDays,
             });
+      const metrics = new Metrics();
       const media = new MediaPlane(
         plane,
         recordings
@@ -109,14 +111,23 @@ export class RostraNode {
               stopped: (space) => recordings.stopped(space.id),
             }
           : {},
+        metrics,
+      );
+      metrics.countListenersWith(() =>
+        Promise.all(
+          media
+            .liveSpaceIds()
+            .map(async (id): Promise<[string, number]> => [id, await plane.audience.count(id)]),
+        ),
       );
       await recordings?.start();
       const http = await HttpServer.create({
         plane,
+        metrics,
         version: packageVersion(),
         extraRoutes: [
           ...whipRoutes(plane, media),
-          ...liveRoutes(plane, media),
+          ...liveRoutes(plane, media, metrics),
           ...(recordings ? replayRoutes({ plane, recordings }) : []),
         ],
         ...(recordings ? { configure: (app) => registerReplayFiles(app, { recordings }) } : {}),

@@ -142,3 +142,30 @@ test("Debian's ffmpeg decodes the live stream over HTTP with no warning", async 
   const lines = stderr.split('\n').filter((l) => l.trim() !== '' && !/EXT-X-PART/.test(l));
   assert.deepEqual(lines, []);
 });
+
+test('/metrics shows what the load test measures: listeners, part delay, held requests, falling behind', async () => {
+  const metric = async (name: string): Promise<number> => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    return line === undefined ? Number.NaN : Number(line.split(' ')[1]);
+  };
+  assert.equal(await metric(`rostra_space_listeners{space="${spaceId}"}`), 1, 'the one listener');
+  const delays = await metric('rostra_hls_part_delay_seconds_count');
+  const held = await metric('rostra_hls_held_seconds_count{outcome="respond"}');
+  const text = await (await live('audio.m3u8')).text();
+  const hint = /PRELOAD-HINT:TYPE=PART,URI="(part\d+\.\d+\.m4s)"/.exec(text);
+  assert.ok(hint?.[1]);
+  assert.equal((await live(hint[1])).status, 200);
+  assert.equal(await metric('rostra_hls_part_delay_seconds_count'), delays + 1);
+  assert.equal(await metric('rostra_hls_held_seconds_count{outcome="respond"}'), held + 1);
+  assert.equal(await metric('rostra_hls_held_requests'), 0);
+  assert.ok((await metric('rostra_hls_packaging_lag_seconds_count')) > 0);
+  // Once segment 0 has left the window (10 segments of 1 s), a listener still asking for it has stalled.
+  for (let i = 0; i < 60 && /#EXT-X-MEDIA-SEQUENCE:0\b/.test(await (await live('audio.m3u8')).text()); i++)
+    await new Promise((r) => setTimeout(r, 250));
+  const behind = await metric('rostra_hls_out_of_window_total');
+  assert.equal((await live('part0.0.m4s')).status, 404);
+  assert.equal(await metric('rostra_hls_out_of_window_total'), behind + 1);
+  assert.equal((await live('part999999.0.m4s')).status, 404);
+  assert.equal(await metric('rostra_hls_out_of_window_total'), behind + 1, 'a part ahead is not behind');
+});
