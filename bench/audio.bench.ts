@@ -10,6 +10,7 @@ import { StageMixEngine } from '../src/audio/StageMixEngine.js';
 import { SineFrames } from '../src/audio/testSignals.js';
 import { TypedEmitter } from '../src/util/TypedEmitter.js';
 import type { OpusPacket, StageAudioEvents, StageAudioSource } from '../src/stage/StageAudio.js';
+import { writeSummary } from './summary.js';
 import { fmt, median, printTable } from './lib.js';
 
 const RUNS = 5;
@@ -123,11 +124,23 @@ const rows: string[][] = [
     'core % / speaker',
   ],
 ];
+const summary: { n: number; eng: number; predicted: number }[] = [];
 for (const n of [1, 4, 8, 13]) {
   const mix = mixerTickUs(n);
   const eng = engineTickUs(n);
   const predicted = (n + 1) * (1e6 / encodeRate) + n * (1e6 / decodeRate);
   const pct = (eng / 20_000) * 100;
   rows.push([String(n), fmt(mix, 1), fmt(eng, 1), fmt(predicted, 1), fmt(pct, 2), fmt(pct / n, 2)]);
+  summary.push({ n, eng, predicted });
 }
 printTable(rows);
+writeSummary(
+  summary
+    .filter((r) => r.n === 1 || r.n === 13)
+    .map((r) => ({
+      measure: `mixer + encoder, ${r.n} speaker${r.n > 1 ? 's' : ''} talking: core % per space`,
+      value: `${fmt((r.eng / 20_000) * 100, 2)} %`,
+      reference: `raw @evan/opus loop ${fmt((r.predicted / 20_000) * 100, 2)} %`,
+      ratio: `${fmt(r.eng / r.predicted, 2)} ×`,
+    })),
+);

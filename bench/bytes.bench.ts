@@ -10,6 +10,7 @@ import { connect } from 'node:net';
 import { SpeakerBot } from '../src/bot/index.js';
 import { parseMediaPlaylist } from '../src/loadtest/index.js';
 import { openTestNode, signUp } from '../src/testing/TestNode.js';
+import { writeSummary } from './summary.js';
 import { fmt, median, printTable } from './lib.js';
 
 /** A browser's GET for a part: Chromium's usual headers plus the ticket cookie (~180 B). */
@@ -102,6 +103,14 @@ for (const partMs of [200, 500, 1000]) {
       fmt(down),
       fmt(2 * BROWSER_REQUEST_BYTES * perS),
       `${fmt(down / opusBytesPerS, 2)} ×`,
+    ]);
+    writeSummary([
+      {
+        measure: `bytes down per listener, ${partMs / 1000} s parts`,
+        value: `${fmt(down)} B/s, ${fmt(2 * perS)} req/s`,
+        reference: `Opus payload ${fmt(opusBytesPerS)} B/s`,
+        ratio: `${fmt(down / opusBytesPerS, 2)} ×`,
+      },
     ]);
   } finally {
     await bot.stop();

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../src/testing/ServeProcess.js';
+import { writeSummary } from './summary.js';
 import { fmt, loadLoop, median, pin, printTable, serveCommand } from './lib.js';
 import { wrkPost } from './wrk.js';
 
@@ -152,6 +153,14 @@ const rows: string[][] = [
 ];
 const row = (name: string, xs: number[]) => {
   const m = median(xs);
+  writeSummary([
+    {
+      measure: `join path: ${name}, 1 core`,
+      value: `${fmt(m)} /s`,
+      reference: `bare node:http ${fmt(bare)} /s`,
+      ratio: `${fmt((m / bare) * 100, 1)} %`,
+    },
+  ]);
   rows.push([
     name,
     fmt(m),

@@ -3,7 +3,7 @@
  * origin pinned to core 0, stepped up until the stall rate reaches 0.1 % or a step fails; then the same
  * generator against Debian nginx with the shipped edge config (deploy/nginx), its processes pinned to
  * core 0 too, in the same run. The generator is one Node process pinned to core 1.
- * Also: part delivery delay at 0.5 s and 0.2 s parts, and memory per listener and per live space (RSS).
+ * Also: part delivery delay at 0.5 s and 0.2 s parts, and RSS per listener under load.
  *
  * With two cores the generator may saturate before the server does, so each row also gives the server's
  * measured CPU, and "per full core" = listeners ÷ that CPU share (a linear extrapolation, marked as such).
@@ -21,6 +21,7 @@ import type { LoadTestReport } from '../src/loadtest/index.js';
 import { EdgeNginx } from '../src/testing/Nginx.js';
 import { freePort } from '../src/testing/ServeProcess.js';
 import { fmt, pin, printTable, serveCommand } from './lib.js';
+import { writeSummary } from './summary.js';
 
 const STEPS = (process.env.STEPS ?? '250,500,750,1000,1250,1500,2000').split(',').map(Number);
 const SECONDS = Number(process.env.SECONDS ?? 12);
@@ -36,13 +37,6 @@ function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / TICK;
-}
-
-/** V8 heap in use, from the node's own /metrics (prom-client default metrics). */
-async function heapMb(port: number): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const m = /^rostra_nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
-  return Number(m?.[1] ?? 0) / 1024 / 1024;
 }
 
 function rssMb(pid: number): number {
@@ -216,20 +210,11 @@ const rows: string[][] = [
 let originPerCore = 0;
 let nginxPerCore = 0;
 let memPerListenerKb = 0;
-const mem = { perSpaceMb: 0, perSpaceHeapMb: 0 };
 const delays: string[][] = [
   ['part delivery delay (published → received)', 'N', 'p50 ms', 'p95 ms', 'p99 ms', 'stalls'],
 ];
 try {
   const space = await liveSpace(origin, 440);
-  // Memory per live space, before any listener: three more spaces, each with a bot speaker.
-  const before = { rss: rssMb(origin.pid), heap: await heapMb(origin.port) };
-  for (const hz of [550, 660, 770, 880]) await liveSpace(origin, hz);
-  await new Promise((r) => setTimeout(r, 3000));
-  mem.perSpaceMb = (rssMb(origin.pid) - before.rss) / 4;
-  mem.perSpaceHeapMb = ((await heapMb(origin.port)) - before.heap) / 4;
-  // Only the measured space stays on air during the listener steps.
-  for (const bot of origin.bots.splice(1)) await bot.stop();
   console.log('origin, pinned to core 0:');
   const steps = await stepUp(
     `http://127.0.0.1:${origin.port}/live/${space}/index.m3u8`,
@@ -318,8 +303,17 @@ printTable(rows);
 console.log(
   `\n* listeners ÷ measured server CPU share, with stall rate < ${STALL_LIMIT * 100} % (linear extrapolation when the generator saturated first).`,
 );
-if (originPerCore > 0 && nginxPerCore > 0)
+if (originPerCore > 0 && nginxPerCore > 0) {
   console.log(`nginx ÷ Rostra origin, listeners per core: ${fmt(nginxPerCore / originPerCore, 1)} ×`);
+  writeSummary([
+    {
+      measure: 'LL-HLS listeners per origin core (0.5 s parts, stalls < 0.1 %)',
+      value: fmt(originPerCore),
+      reference: `nginx edge ${fmt(nginxPerCore)} per core`,
+      ratio: `${fmt(originPerCore / nginxPerCore, 2)} ×`,
+    },
+  ]);
+}
 console.log('');
 printTable(delays);
 console.log(
@@ -327,9 +321,8 @@ console.log(
 );
 console.log('');
 printTable([
-  ['memory (origin process)', 'value'],
-  ['per listener connection, RSS', `${fmt(memPerListenerKb, 1)} KiB`],
-  ['per live space, RSS (1 bot speaker, mixer, packager)', `${fmt(mem.perSpaceMb, 1)} MiB`],
-  ['per live space, V8 heap used', `${fmt(mem.perSpaceHeapMb, 1)} MiB`],
+  ['memory (origin process, RSS under load)', 'value'],
+  ['per listener connection', `${fmt(memPerListenerKb, 1)} KiB`],
 ]);
+console.log('(exact figures after forced GC, and per live space: bench/memory.bench.ts)');
 console.log(`\n${SECONDS} s per step (${RAMP_S} s ramp), generator = one Node process on core 1.`);
