@@ -30,7 +30,7 @@ export interface MixerOptions {
 export interface MixFrame {
   /** Tick number since the mixer was created (0, 1, 2, ...). */
   readonly index: number;
-  /** 48 kHz sample clock of this frame's first sample (`index * 960`): contiguous, never skips. */
+  /** 48 kHz sample clock of this frame's first sample (`index * 960`): contiguous, except across a `skipped` stall. */
   readonly sampleTime: number;
   /** Everyone, limited. */
   readonly total: Int16Array;
@@ -41,8 +41,13 @@ export interface MixFrame {
 }
 
 export type MixerEvents = {
-  /** Every tick, in order, without gaps. */
+  /** Every tick, in order; gaps only after a `skipped`. */
   frame: (frame: MixFrame) => void;
+  /**
+   * The event loop stalled longer than the catch-up allows: `frames` ticks from `sampleTime` on were not
+   * mixed. The sample clock skips them too, so it stays on wall time; the owner fills the broadcast.
+   */
+  skipped: (frames: number, sampleTime: number) => void;
 };
 
 /** Floor for levels: the RFC 6464 silence value, so both kinds of level share a scale. */
@@ -185,10 +190,15 @@ export class Mixer extends TypedEmitter<MixerEvents> {
     if (this.#closed) return;
     let behind = Math.floor((performance.now() - this.#clockOrigin) / FRAME_MS) - this.#clockTicks;
     if (behind > this.#maxCatchUp) {
-      // The event loop stalled: skip wall time rather than burst out a backlog (the sample clock stays
-      // contiguous; the broadcast simply runs a little behind real time).
-      log.warn({ skippedTicks: behind - 1 }, 'mixer clock stalled; skipping ahead');
-      this.#clockTicks += behind - 1;
+      // The event loop stalled: skip the missed ticks rather than burst out a backlog of mixes. The sample
+      // clock skips with them: were it to stay contiguous, the broadcast would fall behind wall time for
+      // good, and every listener would hear each stall as permanent extra delay.
+      const skipped = behind - 1;
+      log.warn({ skippedTicks: skipped }, 'mixer clock stalled; skipping ahead');
+      const from = this.sampleTime;
+      this.#clockTicks += skipped;
+      this.#index += skipped;
+      this.emit('skipped', skipped, from);
       behind = 1;
     }
     for (let i = 0; i < Math.max(1, behind); i++) {

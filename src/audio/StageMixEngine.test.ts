@@ -138,3 +138,23 @@ test('packet: a straggler packet after speakerLeft does not bring the speaker ba
   assert.equal(sink.sent.has('b'), false);
   engine.close();
 });
+
+test('a stalled event loop: the broadcast is filled with silence and stays on wall time, without gaps', async () => {
+  const stage = new FakeStage(['a']);
+  const engine = new StageMixEngine({ source: stage, sink: new RecordingSink() });
+  const frames: EncodedMixFrame[] = [];
+  engine.on('frame', (f) => frames.push(f));
+  const started = performance.now();
+  await new Promise((r) => setTimeout(r, 100));
+  const until = performance.now() + 400; // a 400 ms stall: far past the 5-tick catch-up
+  while (performance.now() < until);
+  await new Promise((r) => setTimeout(r, 100));
+  const elapsedTicks = (performance.now() - started) / 20;
+  engine.close();
+  frames.forEach((f, i) => assert.equal(f.sampleTime, i * FRAME_SAMPLES, `frame ${i} is contiguous`));
+  // On wall time within the catch-up window (5 ticks) and the tick in progress; a broadcast that fell
+  // behind would be ~15 frames short here.
+  assert.ok(Math.abs(frames.length - elapsedTicks) <= 7, `${frames.length} frames in ${elapsedTicks} ticks`);
+  const decoded = decodeAll(frames.map((f) => f.opus));
+  assert.equal(decoded.length, frames.length * FRAME_SAMPLES);
+});

@@ -14,6 +14,8 @@ import { FRAME_MS, FRAME_SAMPLES, OpusFrameEncoder, type OpusEncoderOptions } fr
 import { SpeakingDetector, type SpeakingDetectorOptions } from './SpeakingDetector.js';
 
 const log = logger('audio.engine');
+/** Silent frames encoded after a stall before the last packet is reused. */
+const SETTLE_FRAMES = 10;
 
 export interface StageMixEngineOptions {
   source: StageAudioSource;
@@ -77,6 +79,7 @@ export class StageMixEngine extends TypedEmitter<StageMixEngineEvents> {
     for (const id of this.#source.speakers()) this.#addSpeaker(id);
 
     this.#mixer.on('frame', (frame) => this.#onMix(frame));
+    this.#mixer.on('skipped', (frames, sampleTime) => this.#onSkipped(frames, sampleTime));
     this.#speaking.on('change', (id, speaking) => this.emit('speaking', id, speaking));
     if (opts.autoStart ?? true) this.#mixer.start();
   }
@@ -140,6 +143,24 @@ export class StageMixEngine extends TypedEmitter<StageMixEngineEvents> {
     // `speakerLeft`) is dropped: re-adding would leave a ghost that gets mix-minus forever.
     if (!this.#encoders.has(id)) return;
     this.#mixer.push(id, packet);
+  }
+
+  /**
+   * Fills the frames a stall skipped with silence, so the broadcast stays contiguous and on wall time.
+   * Speakers get nothing for them, as after any network gap. Silence is encoded a few times, to settle
+   * the encoder, then that packet is repeated: a long stall costs almost nothing to fill.
+   */
+  #onSkipped(frames: number, sampleTime: number): void {
+    const pcm = new Int16Array(FRAME_SAMPLES);
+    let opus: Uint8Array | undefined;
+    for (let i = 0; i < frames; i++) {
+      if (i < SETTLE_FRAMES || !opus) opus = this.#broadcastEncoder.encode(pcm);
+      this.emit('frame', {
+        opus,
+        sampleTime: sampleTime + i * FRAME_SAMPLES,
+        durationSamples: FRAME_SAMPLES,
+      });
+    }
   }
 
   #onMix(frame: MixFrame): void {
