@@ -3,7 +3,7 @@
  * origin pinned to core 0, stepped up until the stall rate reaches 0.1 % or a step fails; then the same
  * generator against Debian nginx with the shipped edge config (deploy/nginx), its processes pinned to
  * core 0 too, in the same run. The generator is one Node process pinned to core 1.
- * Also: part delivery delay at 0.5 s and 0.2 s parts, and RSS per listener under load.
+ * Also: part delivery delay at 0.5 s and 0.2 s parts (memory is in bench/memory.bench.ts).
  *
  * With two cores the generator may saturate before the server does, so each row also gives the server's
  * measured CPU, and "per full core" = listeners ÷ that CPU share (a linear extrapolation, marked as such).
@@ -37,11 +37,6 @@ function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / TICK;
-}
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m?.[1] ?? 0) / 1024;
 }
 
 interface Origin {
@@ -118,7 +113,6 @@ interface Step {
   /** CPU share of one core used by the serving processes in the steady window. */
   serverCpu: number;
   originCpu: number;
-  rssMb: number;
 }
 
 /** One generator run pinned to core 1; samples the servers' CPU after the ramp, until 1 s before the end. */
@@ -154,10 +148,9 @@ async function step(url: string, n: number, servers: number[], origin: number): 
   const secs = (performance.now() - t0) / 1000;
   const serverCpu = (sum(servers) - c0) / secs;
   const originCpu = (cpuSeconds(origin) - o0) / secs;
-  const rss = servers.reduce((a, p) => a + rssMb(p), 0);
   await exited;
   const last = out.trim().split('\n').pop() ?? '';
-  return { n, report: JSON.parse(last) as LoadTestReport, serverCpu, originCpu, rssMb: rss };
+  return { n, report: JSON.parse(last) as LoadTestReport, serverCpu, originCpu };
 }
 
 const delayRow = (label: string, s: Step): string[] => [
@@ -209,7 +202,6 @@ const rows: string[][] = [
 ];
 let originPerCore = 0;
 let nginxPerCore = 0;
-let memPerListenerKb = 0;
 const delays: string[][] = [
   ['part delivery delay (published → received)', 'N', 'p50 ms', 'p95 ms', 'p99 ms', 'stalls'],
 ];
@@ -224,10 +216,6 @@ try {
   const best = [...steps].reverse().find(clean);
   if (best) {
     originPerCore = best.n / best.serverCpu;
-    // RSS between the first step and the best one, both under steady load: GC noise cancels better than
-    // against an idle baseline.
-    const first = steps[0] as Step;
-    if (best.n > first.n) memPerListenerKb = ((best.rssMb - first.rssMb) * 1024) / (best.n - first.n);
     const r = best.report;
     rows.push([
       'Rostra origin (node, 1 core)',
@@ -319,10 +307,4 @@ printTable(delays);
 console.log(
   "\n(part delivery delay, not glass-to-glass: it starts at the part's publish time, PDT + offset + duration)",
 );
-console.log('');
-printTable([
-  ['memory (origin process, RSS under load)', 'value'],
-  ['per listener connection', `${fmt(memPerListenerKb, 1)} KiB`],
-]);
-console.log('(exact figures after forced GC, and per live space: bench/memory.bench.ts)');
 console.log(`\n${SECONDS} s per step (${RAMP_S} s ramp), generator = one Node process on core 1.`);
