@@ -2,7 +2,7 @@
  * Listener tickets: short-lived HMAC-signed permission to fetch one space's audio. Checked with no lookup,
  * so the media path costs one HMAC per request and nothing per listener is stored anywhere.
  */
-import { randomBytes } from 'node:crypto';
+import { newId } from '../util/ids.js';
 import { TokenSigner } from './SignedToken.js';
 
 export interface TicketPayload {
@@ -45,7 +45,7 @@ export class ListenerTickets {
 
   /** A new listener id for an anonymous listener, or the user's own id. */
   static listenerIdFor(userId: string | undefined): string {
-    return userId !== undefined ? `u:${userId}` : `a:${randomBytes(9).toString('base64url')}`;
+    return userId !== undefined ? `u:${userId}` : `a:${newId()}`;
   }
 
   issue(
