@@ -1,15 +1,25 @@
 /** `rostra loadtest <page or playlist URL>`: simulated LL-HLS listeners against a running node or edge. */
-import { MAX_DURATION_S, MAX_LISTENERS, runLoadTest, type LoadTestReport } from '../loadtest/index.js';
+import {
+  MAX_DECODERS,
+  MAX_DURATION_S,
+  MAX_LISTENERS,
+  runLoadTest,
+  type LoadTestReport,
+} from '../loadtest/index.js';
 import { numberFlag, parseArgs, UsageError } from './args.js';
 
-const HELP = `Usage: rostra loadtest <page or playlist URL> [--listeners N] [--ramp S] [--duration S] [--json]
+const HELP = `Usage: rostra loadtest <page or playlist URL> [--listeners N] [--ramp S] [--duration S]
+                       [--decoders K] [--json]
 
   Simulated LL-HLS listeners (no decoding) over keep-alive HTTP: each asks to listen, then follows the
   live edge with blocking reloads, fetches every part and sends heartbeats. Stops by itself.
   --listeners N   how many (default 100, at most ${MAX_LISTENERS})
   --ramp S        seconds over which they join (default 0: all within 1 s)
   --duration S    seconds in all (default 20, at most ${MAX_DURATION_S})
+  --decoders K    sample listeners that also decode the audio and report what they hear (default 2)
   --json          print the report as one JSON object on the last line
+  One generator core simulates about 2,000 listeners at 0.5 s parts (bench/README.md); its CPU is in
+  the report. For more, run several generators, on other machines.
 `;
 
 export async function loadtest(argv: string[]): Promise<number> {
@@ -18,7 +28,7 @@ export async function loadtest(argv: string[]): Promise<number> {
     return 0;
   }
   const args = parseArgs(argv, {
-    values: ['listeners', 'ramp', 'duration'],
+    values: ['listeners', 'ramp', 'duration', 'decoders'],
     booleans: ['json'],
     positionals: 1,
   });
@@ -34,6 +44,7 @@ export async function loadtest(argv: string[]): Promise<number> {
       listeners: numberFlag(args, 'listeners', 100, 1, MAX_LISTENERS),
       rampS: numberFlag(args, 'ramp', 0, 0, durationS - 1),
       durationS,
+      decoders: numberFlag(args, 'decoders', 2, 0, MAX_DECODERS),
       onProgress: (p) => {
         if (tty)
           process.stderr.write(
@@ -48,7 +59,10 @@ export async function loadtest(argv: string[]): Promise<number> {
   if (tty) process.stderr.write('\n');
   if (json) console.log(JSON.stringify(report));
   else console.log(formatReport(report));
-  const clean = report.stalls === 0 && Object.keys(report.errors).length === 0;
+  const clean =
+    report.stalls === 0 &&
+    Object.keys(report.errors).length === 0 &&
+    report.decoded.every((d) => d.error === undefined && d.stalls === 0);
   return clean ? 0 : 1;
 }
 
@@ -69,5 +83,13 @@ export function formatReport(r: LoadTestReport): string {
     `refused               ${kv(r.refused)}`,
     `errors                ${kv(r.errors)}`,
     `generator CPU         ${r.generatorCpuCores} cores`,
+    ...r.decoded.map(
+      (d, i) =>
+        `decoding listener ${i + 1}   ${
+          d.error !== undefined
+            ? `could not listen: ${d.error}`
+            : `hears ${d.frequencies.length > 0 ? `${d.frequencies.join(', ')} Hz` : 'nothing'}${d.levelDbfs === null ? '' : ` at ${d.levelDbfs} dBFS`}, ${d.audioSeconds} s of audio, ${d.stalls} stalls`
+        }`,
+    ),
   ].join('\n');
 }

@@ -3,6 +3,7 @@
  * `durationS`, over one shared keep-alive pool. It only talks to the host of the URL it is given, and it
  * stops by itself.
  */
+import { ListenError, LiveListener } from '../listener/index.js';
 import { HttpPool } from './HttpPool.js';
 import { SimListener, type ListenerTarget, type Tally } from './SimListener.js';
 import { Counter, DelayHistogram } from './Stats.js';
@@ -16,12 +17,29 @@ export interface LoadTestOptions {
   rampS?: number;
   /** Seconds of play after the ramp starts. Default 20; at most MAX_DURATION_S. */
   durationS?: number;
+  /**
+   * Sample listeners that also decode the audio (src/listener), on top of `listeners`: what the crowd
+   * hears, checked. Default 2; at most MAX_DECODERS.
+   */
+  decoders?: number;
   /** Called once a second with the running figures (the CLI prints a progress line). */
   onProgress?: (p: LoadTestProgress) => void;
 }
 
 export const MAX_LISTENERS = 50_000;
 export const MAX_DURATION_S = 600;
+export const MAX_DECODERS = 10;
+
+/** What one decoding sample listener heard. */
+export interface DecodedSample {
+  /** Dominant frequencies, loudest first (Hz). */
+  frequencies: number[];
+  levelDbfs: number | null;
+  audioSeconds: number;
+  stalls: number;
+  /** Set when it could not listen (e.g. refused): the error's code. */
+  error?: string;
+}
 
 export interface LoadTestProgress {
   elapsedS: number;
@@ -49,6 +67,8 @@ export interface LoadTestReport {
   refused: Record<string, number>;
   /** Generator CPU over the run, in cores (1 = one core busy). */
   generatorCpuCores: number;
+  /** The decoding sample listeners, one entry each. */
+  decoded: DecodedSample[];
 }
 
 export function resolveTarget(url: string): { host: string; port: number; target: ListenerTarget } {
@@ -73,6 +93,9 @@ export async function runLoadTest(opts: LoadTestOptions): Promise<LoadTestReport
   const listeners = opts.listeners ?? 100;
   const rampS = opts.rampS ?? 0;
   const durationS = opts.durationS ?? 20;
+  const decoders = opts.decoders ?? 2;
+  if (!Number.isInteger(decoders) || decoders < 0 || decoders > MAX_DECODERS)
+    throw new TypeError(`decoders must be 0..${MAX_DECODERS}`);
   if (!Number.isInteger(listeners) || listeners < 1 || listeners > MAX_LISTENERS)
     throw new TypeError(`listeners must be 1..${MAX_LISTENERS}`);
   if (!(durationS > 0 && durationS <= MAX_DURATION_S))
@@ -97,6 +120,8 @@ export async function runLoadTest(opts: LoadTestOptions): Promise<LoadTestReport
   const cpu0 = process.cpuUsage();
   const spreadMs = Math.max(rampS * 1000, 1000);
   const runs: Promise<void>[] = [];
+  // Decoders join with the first listeners and play to the end; they use their own connections.
+  const samples = Array.from({ length: decoders }, () => sample(opts.url, durationS));
   let started = 0;
   let lastRequests = 0;
   let tick = 0;
@@ -122,6 +147,7 @@ export async function runLoadTest(opts: LoadTestOptions): Promise<LoadTestReport
   clearInterval(timer);
   pool.close();
   await Promise.all(runs);
+  const decoded = await Promise.all(samples);
   const elapsedS = (now() - start) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const joinWindowS = Math.max((tally.lastJoinMs - tally.firstJoinMs) / 1000, 1);
@@ -147,5 +173,20 @@ export async function runLoadTest(opts: LoadTestOptions): Promise<LoadTestReport
     errors: tally.errors.toJSON(),
     refused: tally.refused.toJSON(),
     generatorCpuCores: Math.round(((cpu.user + cpu.system) / 1e6 / elapsedS) * 100) / 100,
+    decoded,
   };
+}
+
+async function sample(url: string, seconds: number): Promise<DecodedSample> {
+  try {
+    const r = await new LiveListener({ url, seconds }).run();
+    const { frequencies, levelDbfs, audioSeconds, stalls } = r;
+    return { frequencies, levelDbfs, audioSeconds: Math.round(audioSeconds * 10) / 10, stalls };
+  } catch (err) {
+    const code =
+      err instanceof ListenError
+        ? (err.info.code ?? (err.info.status ? `http_${err.info.status}` : 'error'))
+        : ((err as NodeJS.ErrnoException).code ?? 'error');
+    return { frequencies: [], levelDbfs: null, audioSeconds: 0, stalls: 0, error: code };
+  }
 }

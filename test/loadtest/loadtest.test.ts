@@ -1,6 +1,7 @@
 /**
  * A bounded load test in the suite: simulated LL-HLS listeners for 20 s against an in-process node with
- * a bot speaker (0.5 s parts), over real loopback HTTP. Every listener is admitted; none stalls or fails.
+ * a bot speaker (0.5 s parts), over real loopback HTTP. Every listener is admitted; none stalls or fails;
+ * the decoding sample listeners hear the bot's tone.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -52,4 +53,15 @@ test(`runLoadTest: ${LISTENERS} listeners for 20 s on 0.5 s parts are all admitt
   // ~2 parts/s for ~17 s each, minus the ramp: most parts of the run were delivered and timed.
   assert.ok(report.partDelayMs.count > LISTENERS * 25, `only ${report.partDelayMs.count} parts timed`);
   assert.ok(report.bytesPerSecondPerListener > 3000, `${report.bytesPerSecondPerListener} B/s per listener`);
+  // The two decoding sample listeners hear the bot's tone, all along, with no stall.
+  assert.equal(report.decoded.length, 2);
+  for (const d of report.decoded) {
+    assert.equal(d.error, undefined);
+    assert.ok(
+      d.frequencies.some((f) => Math.abs(f - 440) <= 3),
+      `heard ${d.frequencies.join(', ')}`,
+    );
+    assert.equal(d.stalls, 0);
+    assert.ok(d.audioSeconds > 15, `${d.audioSeconds} s of audio`);
+  }
 });

@@ -40,6 +40,11 @@ test('runLoadTest on a full space: every join refused with audience_full and ret
   // Each listener retries after Retry-After, so there are at least as many refusals as listeners.
   assert.ok((report.refused.audience_full ?? 0) >= 4, JSON.stringify(report.refused));
   assert.deepEqual(report.errors, {});
+  // The decoding sample listeners were refused too, and say why.
+  assert.deepEqual(
+    report.decoded.map((d) => d.error),
+    ['space_unavailable', 'space_unavailable'],
+  );
 });
 
 test('runLoadTest: listeners, duration and URL are checked before any request', async () => {
@@ -47,4 +52,6 @@ test('runLoadTest: listeners, duration and URL are checked before any request', 
   await assert.rejects(runLoadTest({ url: `${base}/s/${spaceId}`, durationS: 601 }), TypeError);
   await assert.rejects(runLoadTest({ url: `${base}/s/${spaceId}`, rampS: 5, durationS: 5 }), TypeError);
   await assert.rejects(runLoadTest({ url: `${base}/nowhere` }), TypeError);
+  await assert.rejects(runLoadTest({ url: `${base}/s/${spaceId}`, decoders: 11 }), TypeError);
+  await assert.rejects(runLoadTest({ url: `${base}/s/${spaceId}`, decoders: 1.5 }), TypeError);
 });
