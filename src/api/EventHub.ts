@@ -40,7 +40,12 @@ interface Channel {
   sockets: Set<Client>;
   unsubscribe: Promise<Unsubscribe>;
   lastCount: number | undefined;
+  /** Who is speaking, as the space's `speaking` events since this node subscribed say. */
+  speaking: Set<string>;
 }
+
+/** Who is speaking now in a space whose media runs on this node (empty elsewhere). */
+export type SpeakingNow = (spaceId: string) => readonly string[];
 
 export class EventHub {
   readonly #plane: ControlPlane;
@@ -50,11 +55,13 @@ export class EventHub {
   readonly #spaces = new Map<string, Channel>();
   readonly #users = new Map<string, Channel>();
   readonly #timers: NodeJS.Timeout[] = [];
+  readonly #speakingNow: SpeakingNow;
   #closed = false;
 
-  constructor(plane: ControlPlane, metrics: Metrics) {
+  constructor(plane: ControlPlane, metrics: Metrics, speakingNow: SpeakingNow = () => []) {
     this.#plane = plane;
     this.#metrics = metrics;
+    this.#speakingNow = speakingNow;
     this.#timers.push(setInterval(() => this.#pushCounts(), plane.ctx.config.timing.countPushMs).unref());
     this.#timers.push(setInterval(() => this.#pingAll(), PING_MS).unref());
   }
@@ -176,13 +183,20 @@ export class EventHub {
           client.spaces.add(space.id);
           this.#join(this.#spaces, space.id, client);
           this.#send(client, { v: 1, type: 'subscribed', spaceId: space.id });
-          if (space.state === 'live')
+          if (space.state === 'live') {
             this.#send(client, {
               v: 1,
               type: 'count',
               spaceId: space.id,
               listeners: await this.#plane.audience.count(space.id),
             });
+            // Who is speaking now, not only the next change: from the media on this node, and from
+            // the events this node has seen. A node that subscribed to the space a moment ago and
+            // does not run its media knows only from the next change.
+            const seen = this.#spaces.get(space.id)?.speaking ?? new Set<string>();
+            for (const userId of new Set([...this.#speakingNow(space.id), ...seen]))
+              this.#send(client, { v: 1, type: 'speaking', spaceId: space.id, userId, speaking: true });
+          }
           return;
         }
         case 'unsubscribe':
@@ -205,6 +219,7 @@ export class EventHub {
       const created: Channel = {
         sockets: new Set(),
         lastCount: undefined,
+        speaking: new Set(),
         unsubscribe: Promise.resolve(async () => {}),
       };
       created.unsubscribe = this.#plane.ctx.bus.subscribe(
@@ -244,6 +259,13 @@ export class EventHub {
       allowed = new Set(view.stage.filter((m) => m.role !== 'speaker').map((m) => m.id));
     }
     if (event.type === 'stage.changed' || event.type === 'space.state') this.#plane.spaces.invalidate(key);
+    if (event.type === 'speaking') {
+      if (event.speaking) channel.speaking.add(event.userId);
+      else channel.speaking.delete(event.userId);
+    } else if (event.type === 'stage.changed') {
+      const onStage = new Set(event.stage.map((m) => m.id));
+      for (const id of channel.speaking) if (!onStage.has(id)) channel.speaking.delete(id);
+    } else if (event.type === 'space.state') channel.speaking.clear();
     for (const client of channel.sockets) {
       if (allowed && (client.userId === null || !allowed.has(client.userId))) continue;
       this.#send(client, event);

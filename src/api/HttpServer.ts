@@ -8,7 +8,7 @@ import type { ControlPlane } from '../control/ControlPlane.js';
 import type { Caller } from '../control/Context.js';
 import { RostraError } from '../errors/index.js';
 import { logger } from '../log/Logger.js';
-import { EventHub, EVENTS_PATH } from './EventHub.js';
+import { EventHub, EVENTS_PATH, type SpeakingNow } from './EventHub.js';
 import { fromZod, toRostraError } from './HttpErrors.js';
 import { landingPage } from './LandingPage.js';
 import { hasWebBuild, registerWebApp, WEB_DIST } from './WebApp.js';
@@ -29,6 +29,8 @@ export interface HttpServerOptions {
   extraRoutes?: RouteDef[];
   /** The built web app to serve; default web/dist when it exists; null serves the landing page instead. */
   webDist?: string | null;
+  /** Who is speaking now in a space whose media runs on this node, for new event subscribers. */
+  speakingNow?: SpeakingNow;
   /** The node's metrics, shared with the media plane; default a registry of its own. */
   metrics?: Metrics;
   /** Lets other planes add raw handlers (e.g. static files, HLS) before the server starts. */
@@ -62,7 +64,7 @@ export class HttpServer {
         void reply.code(coded.status).header('cache-control', 'no-store').send(coded.toBody());
       },
     });
-    this.events = new EventHub(opts.plane, this.metrics);
+    this.events = new EventHub(opts.plane, this.metrics, opts.speakingNow);
     this.routes = [
       ...accountRoutes(opts.plane),
       ...spaceRoutes(opts.plane),

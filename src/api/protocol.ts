@@ -85,6 +85,7 @@ export type ServerEvent =
       recent: { userId: string | null; emoji: ReactionEmoji }[];
     }
   | { v: 1; type: 'count'; spaceId: string; listeners: number }
+  /** On each change, and right after `subscribed`: one `speaking: true` per person speaking then. */
   | { v: 1; type: 'speaking'; spaceId: string; userId: string; speaking: boolean }
   | { v: 1; type: 'reminder'; spaceId: string; title: string; pageUrl: string }
   | { v: 1; type: 'removed'; spaceId: string }

@@ -41,6 +41,7 @@ export class SpaceMedia extends TypedEmitter<SpaceMediaEvents> {
   readonly #metrics: Metrics | undefined;
   /** Part → when its last sample existed on the media clock (epoch ms), as the playlist's PDT says. */
   readonly #published = new Map<number, number>();
+  readonly #speaking = new Set<string>();
   #closing: Promise<void> | undefined;
 
   constructor(opts: SpaceMediaOptions) {
@@ -75,11 +76,21 @@ export class SpaceMedia extends TypedEmitter<SpaceMediaEvents> {
       if (lagMs > partTargetMs) this.#metrics?.lateParts.inc();
     });
     this.engine.on('frame', (frame) => this.packager.push(frame));
-    this.engine.on('speaking', (userId, speaking) => this.emit('speaking', userId, speaking));
+    this.engine.on('speaking', (userId, speaking) => {
+      if (speaking) this.#speaking.add(userId);
+      else this.#speaking.delete(userId);
+      this.emit('speaking', userId, speaking);
+    });
+    this.stage.on('speakerLeft', (userId) => this.#speaking.delete(userId));
   }
 
   get closed(): boolean {
     return this.#closing !== undefined;
+  }
+
+  /** Who is speaking now, as the last `speaking` events said. */
+  speakingNow(): string[] {
+    return [...this.#speaking];
   }
 
   /** When a part was published (its last sample's media time, epoch ms), while it is recent. */

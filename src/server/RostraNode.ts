@@ -124,6 +124,7 @@ export class RostraNode {
       const http = await HttpServer.create({
         plane,
         metrics,
+        speakingNow: (spaceId) => media.get(spaceId)?.speakingNow() ?? [],
         version: packageVersion(),
         extraRoutes: [
           ...whipRoutes(plane, media),

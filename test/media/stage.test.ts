@@ -142,6 +142,42 @@ test('speaking events follow the voice: off when muted, on again when unmuted, a
   }
 });
 
+test('a new subscriber is told who is speaking now, not only the next change', async () => {
+  // The host's bot sends a steady tone: no speaking change happens while this runs.
+  const events = await EventClient.connect(base);
+  try {
+    await events.subscribe(spaceId);
+    await events.next('speaking', (e) => e.userId === host.id && e.speaking, 1500);
+  } finally {
+    await events.close();
+  }
+});
+
+test('on a node without the media, a later subscriber learns who speaks from the events it has seen', async () => {
+  const other = await openTestNode({ store: node.store, bus: node.bus });
+  await other.listen();
+  const otherBase = `http://127.0.0.1:${other.http.port}`;
+  const first = await EventClient.connect(otherBase);
+  try {
+    await first.subscribe(spaceId);
+    // A change the other node sees on the Bus: the host is muted, then speaks again.
+    assert.equal((await host.client.post(`/api/v1/spaces/${spaceId}/users/${host.id}/mute`)).status, 204);
+    await first.next('speaking', (e) => e.userId === host.id && !e.speaking, 5000);
+    assert.equal((await host.client.post(`/api/v1/spaces/${spaceId}/users/${host.id}/unmute`)).status, 204);
+    await first.next('speaking', (e) => e.userId === host.id && e.speaking, 5000);
+    const later = await EventClient.connect(otherBase);
+    try {
+      await later.subscribe(spaceId);
+      await later.next('speaking', (e) => e.userId === host.id && e.speaking, 1500);
+    } finally {
+      await later.close();
+    }
+  } finally {
+    await first.close();
+    await other.close();
+  }
+});
+
 test('fuzzed WHIP offers get coded 4xx answers and leave no peer behind', async () => {
   const media = node.media.get(spaceId);
   assert.ok(media);
