@@ -133,6 +133,25 @@ seg2.m4s
   assert.throws(() => pl.addPart(PART, T0), TypeError);
 });
 
+test('render: a rendering is reused until the playlist changes, and every change shows at once', () => {
+  const pl = playlistWithParts(3);
+  const full = pl.render();
+  const delta = pl.render({ skip: true });
+  assert.equal(pl.render(), full);
+  assert.equal(pl.render({ skip: true }), delta);
+  // Each kind of change: a part, a completed segment, the end.
+  pl.addPart(PART, T0 + 1000);
+  assert.notEqual(pl.render(), full);
+  assert.match(pl.render(), /part1\.1\.m4s/);
+  assert.match(pl.render({ skip: true }), /PRELOAD-HINT:TYPE=PART,URI="part1\.2\.m4s"/);
+  pl.completeSegment();
+  assert.match(pl.render(), /PRELOAD-HINT:TYPE=PART,URI="part2\.0\.m4s"/);
+  assert.match(pl.render({ skip: true }), /seg1\.m4s/);
+  pl.end();
+  assert.match(pl.render(), /#EXT-X-ENDLIST\n$/);
+  assert.equal(pl.render({ skip: true }), pl.render(), 'an ended playlist ignores skip');
+});
+
 test('renderVodPlaylist: a replay lists every segment as VOD with ENDLIST', () => {
   assert.equal(
     renderVodPlaylist({

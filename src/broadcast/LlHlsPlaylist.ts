@@ -110,6 +110,11 @@ export class LlHlsPlaylist {
   #current: SegmentEntry | undefined; // in progress
   #nextMsn = 0;
   #ended = false;
+  /**
+   * The last rendering, full and delta, until the playlist changes: a crowd's blocking reloads all
+   * wake on the same part, and each would otherwise render the same text again.
+   */
+  #rendered: { full?: string; delta?: string } = {};
 
   constructor(opts: LlHlsPlaylistOptions = {}) {
     this.timing = playlistTiming(opts);
@@ -136,6 +141,7 @@ export class LlHlsPlaylist {
   /** Appends a part to the segment in progress (starting one if needed); returns its MSN and index. */
   addPart(samples: number, programDateTimeMs: number, independent = true): { msn: number; index: number } {
     if (this.#ended) throw new TypeError('playlist has ended');
+    this.#rendered = {};
     if (!this.#current) {
       this.#current = { msn: this.#nextMsn, parts: [], samples: 0, programDateTimeMs };
     }
@@ -148,6 +154,7 @@ export class LlHlsPlaylist {
   completeSegment(): number[] {
     const seg = this.#current;
     if (!seg) return [];
+    this.#rendered = {};
     this.#segments.push(seg);
     this.#current = undefined;
     this.#nextMsn = seg.msn + 1;
@@ -161,12 +168,18 @@ export class LlHlsPlaylist {
   end(): number[] {
     const dropped = this.completeSegment();
     this.#ended = true;
+    this.#rendered = {};
     return dropped;
   }
 
   render(opts: RenderOptions = {}): string {
-    const t = this.timing;
     const skip = opts.skip === true && !this.#ended;
+    if (skip) return (this.#rendered.delta ??= this.#render(true));
+    return (this.#rendered.full ??= this.#render(false));
+  }
+
+  #render(skip: boolean): string {
+    const t = this.timing;
     const lines = ['#EXTM3U', '#EXT-X-VERSION:9', `#EXT-X-TARGETDURATION:${t.targetDurationS}`];
     if (!this.#ended) {
       lines.push(

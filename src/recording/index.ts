@@ -1,4 +1,4 @@
-// Recording and replay: the recorder of a live space, crash recovery, retention, and the replay routes.
+// Recording and replay: the recorder of a live space, crash recovery and retention (HTTP: src/api/routes/replay.ts).
 export {
   Recorder,
   RecordingFinishedError,
@@ -8,11 +8,4 @@ export {
 export { Recordings, type RecordingsOptions, type RecordableMedia, type ReplayStatus } from './Recordings.js';
 export { recoverInterrupted, type RecoverOptions, type RecoveredRecording } from './recoverInterrupted.js';
 export { RetentionSweeper, type RetentionSweeperOptions } from './RetentionSweeper.js';
-export {
-  replayRoutes,
-  registerReplayFiles,
-  replayPlaylistPath,
-  ReplaySchema,
-  type ReplayDeps,
-} from './replayRoutes.js';
 export { renderReplayPlaylist } from './ReplayPlaylist.js';

@@ -13,10 +13,11 @@ import { HttpServer } from '../api/HttpServer.js';
 import { Metrics } from '../api/Metrics.js';
 import { logger, setLogLevel } from '../log/Logger.js';
 import { openStore, type Store } from '../store/index.js';
-import { liveRoutes } from '../media/liveRoutes.js';
+import { liveRoutes } from '../api/routes/live.js';
 import { MediaPlane } from '../media/MediaPlane.js';
-import { whipRoutes } from '../media/whipRoutes.js';
-import { Recordings, registerReplayFiles, replayRoutes } from '../recording/index.js';
+import { whipRoutes } from '../api/routes/whip.js';
+import { registerReplayFiles, replayRoutes } from '../api/routes/replay.js';
+import { Recordings } from '../recording/index.js';
 
 const log = logger('node');
 

@@ -5,15 +5,15 @@
  */
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { route, type RouteDef } from '../api/Route.js';
-import { Id } from '../api/schemas.js';
-import { parseDeliveryDirectives, renderMultivariantPlaylist } from '../broadcast/index.js';
-import type { Metrics } from '../api/Metrics.js';
-import type { ControlPlane } from '../control/ControlPlane.js';
-import { RostraError } from '../errors/index.js';
-import type { MediaPlane } from './MediaPlane.js';
-import { ticketOf } from './mediaAccess.js';
-import type { SpaceMedia } from './SpaceMedia.js';
+import { route, type RouteDef } from '../Route.js';
+import { Id } from '../schemas.js';
+import { parseDeliveryDirectives, renderMultivariantPlaylist } from '../../broadcast/index.js';
+import type { Metrics } from '../Metrics.js';
+import type { ControlPlane } from '../../control/ControlPlane.js';
+import { RostraError } from '../../errors/index.js';
+import type { MediaPlane } from '../../media/MediaPlane.js';
+import { ticketOf } from './mediaTicket.js';
+import type { SpaceMedia } from '../../media/SpaceMedia.js';
 
 const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
 const MEDIA_TYPE = 'audio/mp4';

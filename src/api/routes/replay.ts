@@ -6,12 +6,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { route, type RouteDef } from '../api/Route.js';
-import { IdParams } from '../api/schemas.js';
-import type { ControlPlane } from '../control/ControlPlane.js';
-import { RostraError } from '../errors/index.js';
-import { readFinished } from './recordingFiles.js';
-import type { Recordings } from './Recordings.js';
+import { route, type RouteDef } from '../Route.js';
+import { IdParams } from '../schemas.js';
+import type { ControlPlane } from '../../control/ControlPlane.js';
+import { RostraError } from '../../errors/index.js';
+import { readFinished } from '../../recording/recordingFiles.js';
+import type { Recordings } from '../../recording/Recordings.js';
 
 export interface ReplayDeps {
   readonly plane: Pick<ControlPlane, 'spaces' | 'access'>;

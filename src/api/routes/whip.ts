@@ -4,12 +4,12 @@
  * everyone else's voices (mix-minus).
  */
 import { z } from 'zod';
-import { route, type RouteDef } from '../api/Route.js';
-import { IdParams, Id } from '../api/schemas.js';
-import { Access } from '../control/Access.js';
-import type { ControlPlane } from '../control/ControlPlane.js';
-import { RostraError } from '../errors/index.js';
-import type { MediaPlane } from './MediaPlane.js';
+import { route, type RouteDef } from '../Route.js';
+import { IdParams, Id } from '../schemas.js';
+import { Access } from '../../control/Access.js';
+import type { ControlPlane } from '../../control/ControlPlane.js';
+import { RostraError } from '../../errors/index.js';
+import type { MediaPlane } from '../../media/MediaPlane.js';
 
 /** An SDP offer larger than this is refused before parsing (a real one is 2–6 KiB). */
 export const MAX_SDP_BYTES = 16 * 1024;

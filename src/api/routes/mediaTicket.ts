@@ -1,6 +1,6 @@
 /** Where a media request's listener ticket comes from: the cookie browsers send, or `?ticket=`. */
 import type { FastifyRequest } from 'fastify';
-import { TICKET_COOKIE } from '../api/routes/audience.js';
+import { TICKET_COOKIE } from './audience.js';
 
 export function ticketOf(
   request: FastifyRequest,
