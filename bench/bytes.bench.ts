@@ -7,8 +7,9 @@
  * Run: npm run bench -- bytes
  */
 import { connect } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import { SpeakerBot } from '../src/bot/index.js';
-import { parseMediaPlaylist } from '../src/loadtest/index.js';
+import { listedParts, parseMediaPlaylist } from '../src/listener/index.js';
 import { openTestNode, signUp } from '../src/testing/TestNode.js';
 import { writeSummary } from './summary.js';
 import { fmt, median, printTable } from './lib.js';
@@ -17,7 +18,12 @@ import { fmt, median, printTable } from './lib.js';
 const BROWSER_REQUEST_BYTES = 620;
 
 /** One GET on a fresh socket; returns header and body sizes as they crossed the wire. */
-function rawGet(port: number, path: string, cookie: string): Promise<{ head: number; body: Buffer }> {
+function rawGet(
+  port: number,
+  path: string,
+  cookie: string,
+  gzip = false,
+): Promise<{ head: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const s = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
@@ -29,7 +35,9 @@ function rawGet(port: number, path: string, cookie: string): Promise<{ head: num
       resolve({ head: split + 4, body: all.subarray(split + 4) });
     });
     s.write(
-      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: rostra_ticket=${cookie}\r\nConnection: close\r\n\r\n`,
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: rostra_ticket=${cookie}\r\n` +
+        (gzip ? 'Accept-Encoding: gzip, deflate, br, zstd\r\n' : '') +
+        'Connection: close\r\n\r\n',
     );
   });
 }
@@ -39,6 +47,7 @@ const rows: string[][] = [
     'per listener, 32 kbps Opus',
     'part B',
     'playlist B',
+    'gzip B',
     'resp hdr B',
     'req/s',
     'down B/s',
@@ -72,31 +81,43 @@ for (const partMs of [200, 500, 1000]) {
     await new Promise((r) => setTimeout(r, 14_000));
     const partSizes: number[] = [];
     const listSizes: number[] = [];
+    const gzipSizes: number[] = [];
     const heads: number[] = [];
     for (let i = 0; i < 8; i++) {
       const plain = await rawGet(port, `/live/${id}/audio.m3u8`, ticket);
       const pl = parseMediaPlaylist(plain.body.toString());
-      const hint = pl.hint ?? { msn: 0, index: 0 };
+      const hint = pl.preloadHint ?? { msn: 0, index: 0 };
       const reload = await rawGet(
         port,
         `/live/${id}/audio.m3u8?_HLS_msn=${hint.msn}&_HLS_part=${hint.index}&_HLS_skip=YES`,
         ticket,
       );
-      const fresh = parseMediaPlaylist(reload.body.toString()).parts.at(-1);
+      const fresh = listedParts(parseMediaPlaylist(reload.body.toString())).at(-1);
       if (!fresh) continue;
+      // The same answer as a browser gets it (it accepts gzip): an edge keeps this one entry.
+      const gz = await rawGet(
+        port,
+        `/live/${id}/audio.m3u8?_HLS_msn=${hint.msn}&_HLS_part=${hint.index}&_HLS_skip=YES`,
+        ticket,
+        true,
+      );
+      if (gunzipSync(gz.body).toString() !== reload.body.toString()) throw new Error('gzip body differs');
+      gzipSizes.push(gz.body.length);
       const part = await rawGet(port, `/live/${id}/${fresh.uri}`, ticket);
       listSizes.push(reload.body.length);
       partSizes.push(part.body.length);
-      heads.push(reload.head, part.head);
+      heads.push(gz.head, part.head);
     }
     const part = median(partSizes);
-    const list = median(listSizes);
+    const plainList = median(listSizes);
+    const list = median(gzipSizes);
     const head = median(heads);
     const perS = 1000 / partMs;
     const down = (part + list + 2 * head) * perS;
     rows.push([
       `${partMs / 1000} s parts`,
       fmt(part),
+      fmt(plainList),
       fmt(list),
       fmt(head),
       fmt(2 * perS),
@@ -117,9 +138,10 @@ for (const partMs of [200, 500, 1000]) {
     await node.close();
   }
 }
-rows.push(['reference: Opus payload alone', '', '', '', '', fmt(opusBytesPerS), '', '1.00 ×']);
+rows.push(['reference: Opus payload alone', '', '', '', '', '', fmt(opusBytesPerS), '', '1.00 ×']);
 printTable(rows);
 console.log(
-  `\nDown = (part + delta playlist + 2 response headers) × parts/s; one blocking reload + one part per part.` +
+  `\nDown = (part + gzipped delta playlist + 2 response headers) × parts/s; one blocking reload + one part per part.` +
+    `\n"playlist B" is the same delta playlist uncompressed (a client that does not accept gzip).` +
     `\nUp assumes ${BROWSER_REQUEST_BYTES} B per browser request (headers + ticket cookie); the load generator sends ~200 B.`,
 );

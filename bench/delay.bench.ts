@@ -7,13 +7,16 @@
  * Reference in the same run: the same pulses heard by a second speaker over the stage's WebRTC mix-minus
  * (the real-time path).
  *
- * A player adds its own buffer on top: hls.js in low-latency mode stays PART-HOLD-BACK (3 parts) behind
+ * A player adds its own buffer on top: hls.js in low-latency mode stays PART-HOLD-BACK (2 parts) behind
  * the live edge, so "at playback" adds that hold-back to the measured arrival delay (an upper estimate:
  * it counts the part the pulse is in twice).
  *
  * Run: npm run bench -- delay      (SECONDS=25 per configuration)
  */
 import { SpeakerBot } from '../src/bot/index.js';
+import { playlistTiming } from '../src/broadcast/index.js';
+import { launchChromium } from '../src/testing/Browser.js';
+import { LossyLink } from './lossyLink.js';
 import { LiveListener } from '../src/listener/index.js';
 import { runLoadTest } from '../src/loadtest/index.js';
 import type { RostraNode } from '../src/server/RostraNode.js';
@@ -27,6 +30,11 @@ const SECONDS = Number(process.env.SECONDS ?? 25);
 const PULSE_EVERY_MS = 470;
 /** Simulated listeners sharing the edge with the measured player: nginx's cache lock only delays a crowd. */
 const EDGE_CROWD = Number(process.env.EDGE_CROWD ?? 100);
+/** The poor network: 150 ms round trip, 1 % of segments lost (bench/lossyLink.ts). */
+const LOSSY = { rttMs: 150, loss: 0.01 };
+/** The web app the Chromium rows load (default: web/dist, built by `npm run build:web`). */
+const WEB_DIST = process.env.WEB_DIST?.replace(/\/?$/, '/');
+const holdBackMs = (partMs: number) => playlistTiming({ partTargetS: partMs / 1000 }).partHoldBackS * 1000;
 
 interface Measured {
   label: string;
@@ -45,7 +53,10 @@ interface Stage {
 }
 
 async function openStage(partMs: number): Promise<Stage> {
-  const node = await openTestNode({ config: { media: { partTargetMs: partMs } } });
+  const node = await openTestNode({
+    ...(WEB_DIST !== undefined ? { webDist: WEB_DIST } : {}),
+    config: { media: { partTargetMs: partMs } },
+  });
   await node.listen();
   const base = `http://127.0.0.1:${node.http.port}`;
   const host = await signUp(node, 'host');
@@ -55,6 +66,7 @@ async function openStage(partMs: number): Promise<Stage> {
   await speaker.client.post(`/api/v1/spaces/${spaceId}/invitation`, { accept: true });
   const whipUrl = `${base}/api/v1/spaces/${spaceId}/whip`;
   const emitter = new SpeakerBot({
+    connectTimeoutMs: 60_000, // a deadline for a busy machine
     whipUrl,
     token: host.token,
     audio: {
@@ -66,6 +78,7 @@ async function openStage(partMs: number): Promise<Stage> {
   });
   // Muted on the stage (never unmuted): it only listens, so the mix stays the emitter's.
   const hearer = new SpeakerBot({
+    connectTimeoutMs: 60_000,
     whipUrl,
     token: speaker.token,
     audio: { kind: 'tone', frequencyHz: 660, levelDbfs: -18 },
@@ -102,6 +115,39 @@ async function listen(label: string, partMs: number, url: string, emitter: Speak
   return { label, partMs, p50: r.delayMs.p50, p99: r.delayMs.p99, pulses: r.pulses, stalls: r.stalls };
 }
 
+interface EarMeasured {
+  label: string;
+  p50: number;
+  p99: number;
+  samples: number;
+  stalls: number;
+}
+
+/**
+ * Server-to-ear in Chromium: the web app's own player (web/src/audio/HlsPlayer.ts, default settings) keeps
+ * `Date.now() − PROGRAM-DATE-TIME of what plays` on its <audio> element; sampled every 250 ms after 5 s.
+ */
+async function chromiumEar(label: string, pageUrl: string): Promise<EarMeasured> {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    await page.goto(pageUrl);
+    const audio = page.locator('audio[data-audio="hls"][data-live-delay-ms]');
+    await audio.waitFor({ state: 'attached', timeout: 60_000 });
+    await new Promise((r) => setTimeout(r, 5000));
+    const samples: number[] = [];
+    const until = performance.now() + SECONDS * 1000;
+    while (performance.now() < until) {
+      samples.push(Number(await audio.getAttribute('data-live-delay-ms')));
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const stalls = Number((await audio.getAttribute('data-stalls')) ?? 0);
+    return { label, p50: median(samples), p99: percentile(samples, 99), samples: samples.length, stalls };
+  } finally {
+    await browser.close();
+  }
+}
+
 /** Speaker → server → other speaker, from the pulses the second bot heard during the listener runs. */
 function stageDelay(s: Stage): number[] {
   const sent = s.emitter.report().pulsesSent;
@@ -117,6 +163,7 @@ const percentile = (xs: number[], p: number) => {
 };
 
 const results: Measured[] = [];
+const ears: EarMeasured[] = [];
 const stage: number[] = [];
 
 for (const partMs of [500, 200]) {
@@ -137,6 +184,21 @@ for (const partMs of [500, 200]) {
         await edge.stop();
       }
     }
+    const page = `http://127.0.0.1:${s.node.http.port}/s/${s.spaceId}`;
+    ears.push(await chromiumEar(`Chromium, web app, ${partMs / 1000} s parts, origin`, page));
+    if (partMs === 500) {
+      const link = await LossyLink.open({ targetPort: s.node.http.port, ...LOSSY });
+      try {
+        const via = `http://127.0.0.1:${link.port}/s/${s.spaceId}`;
+        const lossy = `${partMs / 1000} s parts, ${LOSSY.rttMs} ms RTT + ${LOSSY.loss * 100} % loss`;
+        results.push(await listen(`LL-HLS ${lossy}`, partMs, via, s.emitter));
+        ears.push(await chromiumEar(`Chromium, web app, ${lossy}`, via));
+        const { segments, lost } = link.stats;
+        console.log(`lossy link: ${lost} of ${segments} segments lost`);
+      } finally {
+        await link.close();
+      }
+    }
     stage.push(...stageDelay(s));
   } finally {
     await closeStage(s);
@@ -153,18 +215,41 @@ rows.push([
   '',
 ]);
 for (const m of results)
-  rows.push([m.label, fmt(m.pulses), fmt(m.p50), fmt(m.p99), fmt(m.p50 + 3 * m.partMs), fmt(m.stalls)]);
+  rows.push([
+    m.label,
+    fmt(m.pulses),
+    fmt(m.p50),
+    fmt(m.p99),
+    fmt(m.p50 + holdBackMs(m.partMs)),
+    fmt(m.stalls),
+  ]);
 console.log('');
 printTable(rows);
 console.log(
-  `\n* + PART-HOLD-BACK (3 parts), the buffer hls.js keeps behind the live edge. ${SECONDS} s per row, a pulse every ${PULSE_EVERY_MS} ms.`,
+  `\n* + PART-HOLD-BACK (2 parts), the buffer hls.js keeps behind the live edge. ${SECONDS} s per row, a pulse every ${PULSE_EVERY_MS} ms.`,
 );
 
-writeSummary(
-  results.map((m) => ({
+// What a listener hears in the web app: hls.js with Rostra's settings, PDT of the playing sample vs now.
+const earRows = [['server-to-ear in Chromium (PDT of what plays)', 'samples', 'p50 ms', 'p99 ms', 'stalls']];
+for (const e of ears) earRows.push([e.label, fmt(e.samples), fmt(e.p50), fmt(e.p99), fmt(e.stalls)]);
+console.log('');
+printTable(earRows);
+console.log(
+  `\nThe lossy rows go through bench/lossyLink.ts (${LOSSY.rttMs} ms RTT, ${LOSSY.loss * 100} % of 1,448-byte segments lost,` +
+    ` each stalling the stream for a retransmission timeout), emulated in user space: this kernel has no sch_netem.`,
+);
+
+writeSummary([
+  ...ears.map((e) => ({
+    measure: `server-to-ear p50 / p99, ${e.label}`,
+    value: `${fmt(e.p50)} / ${fmt(e.p99)} ms, ${fmt(e.stalls)} stalls`,
+    reference: `WebRTC stage p50 ${fmt(median(stage))} ms`,
+    ratio: `${fmt(e.p50 / median(stage), 1)} ×`,
+  })),
+  ...results.map((m) => ({
     measure: `glass-to-glass p50 / p99, ${m.label.replace('LL-HLS ', '')}`,
     value: `${fmt(m.p50)} / ${fmt(m.p99)} ms`,
     reference: `WebRTC stage p50 ${fmt(median(stage))} ms`,
     ratio: `${fmt(m.p50 / median(stage), 1)} ×`,
   })),
-);
+]);

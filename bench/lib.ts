@@ -109,5 +109,25 @@ export function serveCommand(port: number, dataDir: string): string[] {
     dataDir,
     '--max-listeners-per-node',
     '0',
+    // The benches load one node from one loopback address to measure its capacity; the guard's
+    // per-address limits would measure the guard instead (bench/flood.bench.ts does that).
+    ...UNGUARDED_FLAGS,
   ]);
 }
+
+/** Per-address limits lifted for capacity benches (everything comes from 127.0.0.1 there). */
+export const UNGUARDED = {
+  joinsPerIp: 1_000_000_000,
+  joinsPerPrefix: 1_000_000_000,
+  connectionsPerIp: 0,
+  websocketsPerIp: 1_000_000,
+  heldReloadsPerIp: 1_000_000,
+  wsConnectsPerIp: 1_000_000_000,
+  junkPerIp: 1_000_000_000,
+  shedding: false,
+} as const;
+
+const UNGUARDED_FLAGS = Object.entries(UNGUARDED).flatMap(([k, v]) => [
+  `--guard-${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+  String(v === false ? 'off' : v),
+]);

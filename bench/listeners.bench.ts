@@ -113,6 +113,8 @@ interface Step {
   /** CPU share of one core used by the serving processes in the steady window. */
   serverCpu: number;
   originCpu: number;
+  /** Server CPU time per request answered, over the whole run (ramp included), in µs. */
+  cpuUsPerRequest: number;
 }
 
 /** One generator run pinned to core 1; samples the servers' CPU after the ramp, until 1 s before the end. */
@@ -138,6 +140,7 @@ async function step(url: string, n: number, servers: number[], origin: number): 
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise((r) => child.once('exit', r));
+  const whole0 = servers.reduce((a, p) => a + cpuSeconds(p), 0);
   // tsx start-up takes ~1 s before the ramp begins; the window is the last part of the run.
   await new Promise((r) => setTimeout(r, (RAMP_S + 2.5) * 1000));
   const sum = (pids: number[]) => pids.reduce((a, p) => a + cpuSeconds(p), 0);
@@ -149,8 +152,11 @@ async function step(url: string, n: number, servers: number[], origin: number): 
   const serverCpu = (sum(servers) - c0) / secs;
   const originCpu = (cpuSeconds(origin) - o0) / secs;
   await exited;
+  const whole = sum(servers) - whole0;
   const last = out.trim().split('\n').pop() ?? '';
-  return { n, report: JSON.parse(last) as LoadTestReport, serverCpu, originCpu };
+  const report = JSON.parse(last) as LoadTestReport;
+  const cpuUsPerRequest = report.requests > 0 ? (whole / report.requests) * 1e6 : 0;
+  return { n, report, serverCpu, originCpu, cpuUsPerRequest };
 }
 
 const delayRow = (label: string, s: Step): string[] => [
@@ -195,6 +201,7 @@ const rows: string[][] = [
     'best clean N',
     'server CPU',
     'per full core*',
+    'CPU µs/req',
     'delay p50/p99 ms',
     'req/s',
     'B/s per listener',
@@ -202,6 +209,8 @@ const rows: string[][] = [
 ];
 let originPerCore = 0;
 let nginxPerCore = 0;
+let originUs = 0;
+let nginxUs = 0;
 const delays: string[][] = [
   ['part delivery delay (published → received)', 'N', 'p50 ms', 'p95 ms', 'p99 ms', 'stalls'],
 ];
@@ -216,12 +225,14 @@ try {
   const best = [...steps].reverse().find(clean);
   if (best) {
     originPerCore = best.n / best.serverCpu;
+    originUs = best.cpuUsPerRequest;
     const r = best.report;
     rows.push([
       'Rostra origin (node, 1 core)',
       fmt(best.n),
       `${fmt(best.serverCpu * 100)} %`,
       fmt(originPerCore),
+      fmt(best.cpuUsPerRequest, 1),
       `${r.partDelayMs.p50} / ${r.partDelayMs.p99}`,
       fmt(r.requestsPerSecond),
       fmt(r.bytesPerSecondPerListener),
@@ -241,17 +252,28 @@ try {
     const ebest = [...esteps].reverse().find(clean);
     if (ebest) {
       nginxPerCore = ebest.n / ebest.serverCpu;
+      nginxUs = ebest.cpuUsPerRequest;
       const r = ebest.report;
       rows.push([
         'reference: nginx edge (1 worker, 1 core)',
         fmt(ebest.n),
         `${fmt(ebest.serverCpu * 100)} %`,
         fmt(nginxPerCore),
+        fmt(ebest.cpuUsPerRequest, 1),
         `${r.partDelayMs.p50} / ${r.partDelayMs.p99}`,
         fmt(r.requestsPerSecond),
         fmt(r.bytesPerSecondPerListener),
       ]);
-      rows.push(['  origin behind it (coalesced)', '', `${fmt(ebest.originCpu * 100)} %`, '', '', '', '']);
+      rows.push([
+        '  origin behind it (coalesced)',
+        '',
+        `${fmt(ebest.originCpu * 100)} %`,
+        '',
+        '',
+        '',
+        '',
+        '',
+      ]);
       delays.push(delayRow('0.5 s parts, nginx edge', esteps[0] as Step));
       if (ebest !== esteps[0]) delays.push(delayRow('0.5 s parts, nginx edge', ebest));
     }
@@ -278,6 +300,7 @@ try {
     fbest ? fmt(fbest.n) : '-',
     `${fmt(shown.serverCpu * 100)} %`,
     fbest ? fmt(fbest.n / fbest.serverCpu) : '-',
+    fmt(shown.cpuUsPerRequest, 1),
     `${r.partDelayMs.p50} / ${r.partDelayMs.p99}`,
     fmt(r.requestsPerSecond),
     fmt(r.bytesPerSecondPerListener),
@@ -289,7 +312,8 @@ try {
 console.log('');
 printTable(rows);
 console.log(
-  `\n* listeners ÷ measured server CPU share, with stall rate < ${STALL_LIMIT * 100} % (linear extrapolation when the generator saturated first).`,
+  `\n* listeners ÷ measured server CPU share, with stall rate < ${STALL_LIMIT * 100} % (linear extrapolation when the generator saturated first).` +
+    `\nCPU µs/req: the server's CPU time (/proc/<pid>/stat utime + stime, pinned with taskset) over the requests it answered in the whole step: measured, not extrapolated.`,
 );
 if (originPerCore > 0 && nginxPerCore > 0) {
   console.log(`nginx ÷ Rostra origin, listeners per core: ${fmt(nginxPerCore / originPerCore, 1)} ×`);
@@ -299,6 +323,13 @@ if (originPerCore > 0 && nginxPerCore > 0) {
       value: fmt(originPerCore),
       reference: `nginx edge ${fmt(nginxPerCore)} per core`,
       ratio: `${fmt(originPerCore / nginxPerCore, 2)} ×`,
+    },
+    {
+      // Measured, not extrapolated: the server's CPU time (utime + stime) over requests answered.
+      measure: 'LL-HLS server CPU per request answered (0.5 s parts)',
+      value: `${fmt(originUs, 1)} µs`,
+      reference: `nginx edge ${fmt(nginxUs, 1)} µs`,
+      ratio: `${fmt(nginxUs / originUs, 2)} ×`,
     },
   ]);
 }

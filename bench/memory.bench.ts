@@ -17,7 +17,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { SpeakerBot } from '../src/bot/index.js';
 import { openTestNode, signUp } from '../src/testing/TestNode.js';
-import { fmt, printTable } from './lib.js';
+import { idleRss, startCommand, type IdleRss } from './idleRss.js';
+import { fmt, printTable, UNGUARDED } from './lib.js';
 import { writeSummary } from './summary.js';
 
 const SPACES = Number(process.env.SPACES ?? 8);
@@ -98,6 +99,24 @@ async function sample(): Promise<Sample> {
 }
 
 async function parent(): Promise<void> {
+  // First, alone: the idle RSS of whole `rostra serve` processes, embedded default against PostgreSQL.
+  const idle = await idleRss();
+  const compiled = startCommand().compiled ? 'compiled dist/' : 'through tsx (no dist/ build)';
+  console.log('');
+  printTable([
+    [`idle rostra serve, RSS after 10 s (${compiled})`, 'RSS', 'up in'],
+    ...idle.map((r) => [r.label, `${fmt(r.rssMb)} MiB`, `${fmt(r.startMs / 1000, 1)} s`]),
+  ]);
+  const [fresh, restarted, postgres] = idle as [IdleRss, IdleRss, IdleRss];
+  writeSummary([
+    {
+      measure: 'idle node RSS, embedded PGlite (npm start; fresh / restarted)',
+      value: `${fmt(fresh.rssMb)} / ${fmt(restarted.rssMb)} MiB`,
+      reference: `on PostgreSQL ${fmt(postgres.rssMb)} MiB`,
+      ratio: `${fmt(fresh.rssMb / postgres.rssMb, 2)} ×`,
+    },
+  ]);
+
   const kid: ChildProcess = spawn(process.execPath, ['--import', 'tsx', self, '--child'], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -108,7 +127,7 @@ async function parent(): Promise<void> {
     if (r.done || r.value !== 'ok') throw new Error(`child: ${String(r.value)}`);
   };
 
-  const node = await openTestNode({ config: { limits: { listenersPerNode: 0 } } });
+  const node = await openTestNode({ config: { limits: { listenersPerNode: 0 }, guard: UNGUARDED } });
   await node.listen();
   const port = node.http.port;
   const host = await signUp(node, 'host');

@@ -10,17 +10,17 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Unsubscribe } from '../bus/Bus.js';
 import type { ControlPlane } from '../control/ControlPlane.js';
 import { isRostraError } from '../errors/index.js';
+import { admitWebSocket } from '../guard/index.js';
 import { logger } from '../log/Logger.js';
 import type { Metrics } from './Metrics.js';
-import { ClientMessage, channels, type BusEnvelope, type ServerEvent } from './protocol.js';
+import { ClientMessage, type ServerEvent } from '../contract/protocol.js';
+import { channels, type BusEnvelope } from '../domain/spaceEvents.js';
 
 const log = logger('api.events');
 
 export const EVENTS_PATH = '/api/v1/events';
 const MAX_MESSAGE_BYTES = 4096;
 const MAX_SUBSCRIPTIONS = 8;
-/** Client messages per second before the socket is told off, and at 3x closed. */
-const MESSAGES_PER_SECOND = 20;
 /** Above this many buffered bytes a socket skips droppable events; above the hard limit it is closed. */
 const SOFT_BUFFER = 256 * 1024;
 const HARD_BUFFER = 4 * 1024 * 1024;
@@ -75,13 +75,28 @@ export class EventHub {
     return this.#spaces.size + this.#users.size;
   }
 
+  /** Signed-in users watching a space from a socket on this node (StagePresence: is the host still here?). */
+  *watchers(): Generator<readonly [spaceId: string, userId: string]> {
+    for (const [spaceId, channel] of this.#spaces)
+      for (const client of channel.sockets) if (client.userId !== null) yield [spaceId, client.userId];
+  }
+
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (this.#closed) {
       socket.destroy();
       return;
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      void this.#accept(ws, req);
+    // The guard's door first: connect rate (Bus), open sockets per address and per node.
+    void admitWebSocket(this.#plane.ctx.guard, req, socket).then((admitted) => {
+      if (!admitted) return;
+      socket.once('close', admitted.release);
+      if (this.#closed || socket.destroyed) {
+        socket.destroy();
+        return;
+      }
+      this.#wss.handleUpgrade(req, socket, head, (ws) => {
+        void this.#accept(ws, req);
+      });
     });
   }
 
@@ -114,6 +129,11 @@ export class EventHub {
     socket.on('close', () => this.#drop(client));
     socket.on('error', (err) => log.debug({ err }, 'socket error'));
     socket.on('message', (data, isBinary) => void this.#onMessage(client, data, isBinary));
+    // A socket that neither signs in nor subscribes within a few seconds is closed (the guard).
+    const hello = setTimeout(() => {
+      if (client.userId === null && client.spaces.size === 0) client.socket.close(4408, 'hello_timeout');
+    }, this.#plane.ctx.config.guard.wsHelloSeconds * 1000);
+    socket.once('close', () => clearTimeout(hello));
     // A token may come in the URL (browsers cannot set headers on a WebSocket) or in an `auth` message.
     const token = new URL(req.url ?? '/', 'http://x').searchParams.get('token');
     if (token !== null && !(await this.#authenticate(client, token))) return;
@@ -143,12 +163,13 @@ export class EventHub {
     const now = Date.now();
     if (now - client.window.start >= 1000) client.window = { start: now, n: 0 };
     client.window.n++;
-    if (client.window.n > MESSAGES_PER_SECOND * 3) {
+    const perSecond = this.#plane.ctx.config.guard.wsMessagesPerSecond;
+    if (client.window.n > perSecond * 3) {
       this.#metrics.wsMessages.inc({ direction: 'in', outcome: 'closed_for_rate' });
       client.socket.close(1008, 'rate_limited');
       return;
     }
-    if (client.window.n > MESSAGES_PER_SECOND)
+    if (client.window.n > perSecond)
       return this.#error(client, 'rate_limited', 'Too many messages; slow down.');
     if (isBinary) return this.#error(client, 'bad_request', 'Messages are JSON text.');
     let json: unknown;
@@ -180,6 +201,10 @@ export class EventHub {
           if (client.spaces.size >= MAX_SUBSCRIPTIONS)
             return this.#error(client, 'rate_limited', `At most ${MAX_SUBSCRIPTIONS} spaces per connection.`);
           const space = await this.#plane.spaces.get(msg.spaceId);
+          // Removed means removed: no new subscription, signed in or (where sign-in is required) not.
+          if (client.userId !== null) await this.#plane.access.assertWelcome(space, client.userId);
+          else if (!space.anonymousListening)
+            return this.#error(client, 'sign_in_required', 'This space needs an account to follow.');
           client.spaces.add(space.id);
           this.#join(this.#spaces, space.id, client);
           this.#send(client, { v: 1, type: 'subscribed', spaceId: space.id });
@@ -266,26 +291,42 @@ export class EventHub {
       const onStage = new Set(event.stage.map((m) => m.id));
       for (const id of channel.speaking) if (!onStage.has(id)) channel.speaking.delete(id);
     } else if (event.type === 'space.state') channel.speaking.clear();
+    const wire = encode(event);
+    let sent = 0;
     for (const client of channel.sockets) {
+      // A user removed from a space stops receiving it at once, on every socket of theirs.
+      if (event.type === 'removed' && client.userId === key && client.spaces.delete(event.spaceId))
+        this.#leave(this.#spaces, event.spaceId, client);
       if (allowed && (client.userId === null || !allowed.has(client.userId))) continue;
-      this.#send(client, event);
+      if (this.#write(client, event, wire)) sent++;
     }
+    if (sent > 0) this.#metrics.wsMessages.inc({ direction: 'out', outcome: 'ok' }, sent);
   }
 
   #send(client: Client, event: ServerEvent): void {
+    if (this.#write(client, event, encode(event)))
+      this.#metrics.wsMessages.inc({ direction: 'out', outcome: 'ok' });
+  }
+
+  /**
+   * Writes an event's bytes to one socket, unless the socket is too slow for it; returns whether it went
+   * out. A fan-out encodes the event once for all its recipients and counts what it sent itself.
+   */
+  #write(client: Client, event: ServerEvent, wire: Buffer): boolean {
     const buffered = client.socket.bufferedAmount;
     if (buffered > HARD_BUFFER) {
       this.#metrics.wsMessages.inc({ direction: 'out', outcome: 'closed_slow' });
       client.socket.close(1013, 'too slow');
-      return;
+      return false;
     }
     if (buffered > SOFT_BUFFER && DROPPABLE.has(event.type)) {
       this.#metrics.wsMessages.inc({ direction: 'out', outcome: 'dropped_slow' });
-      return;
+      return false;
     }
-    if (client.socket.readyState !== client.socket.OPEN) return;
-    client.socket.send(JSON.stringify(event));
-    this.#metrics.wsMessages.inc({ direction: 'out', outcome: 'ok' });
+    if (client.socket.readyState !== client.socket.OPEN) return false;
+    // A Buffer goes out as it is (ws frames it without a copy); `binary: false` keeps it a text frame.
+    client.socket.send(wire, { binary: false });
+    return true;
   }
 
   #error(client: Client, code: string, message: string): void {
@@ -300,8 +341,11 @@ export class EventHub {
         .then((listeners) => {
           if (listeners === channel.lastCount) return;
           channel.lastCount = listeners;
-          for (const client of channel.sockets)
-            this.#send(client, { v: 1, type: 'count', spaceId, listeners });
+          const event: ServerEvent = { v: 1, type: 'count', spaceId, listeners };
+          const wire = encode(event);
+          let sent = 0;
+          for (const client of channel.sockets) if (this.#write(client, event, wire)) sent++;
+          if (sent > 0) this.#metrics.wsMessages.inc({ direction: 'out', outcome: 'ok' }, sent);
         })
         .catch((err: unknown) => log.warn({ err, spaceId }, 'could not count listeners'));
     }
@@ -318,4 +362,9 @@ export class EventHub {
       client.socket.ping();
     }
   }
+}
+
+/** An event's bytes on the wire: serialised once per event, whatever the number of recipients. */
+function encode(event: ServerEvent): Buffer {
+  return Buffer.from(JSON.stringify(event));
 }

@@ -7,18 +7,25 @@ import type { ZodType } from 'zod';
 import type { ControlPlane } from '../control/ControlPlane.js';
 import type { Caller } from '../control/Context.js';
 import { RostraError } from '../errors/index.js';
+import { guardServerOptions, installHttpGuard } from '../guard/index.js';
 import { logger } from '../log/Logger.js';
 import { EventHub, EVENTS_PATH, type SpeakingNow } from './EventHub.js';
 import { fromZod, toRostraError } from './HttpErrors.js';
 import { landingPage } from './LandingPage.js';
 import { hasWebBuild, registerWebApp, WEB_DIST } from './WebApp.js';
+import { installCors } from './Cors.js';
+import { registerEmbed } from './EmbedPage.js';
+import { linkPreview, type LinkPreview } from './LinkPreview.js';
 import { Metrics } from './Metrics.js';
 import { openApiDocument } from './OpenApi.js';
 import type { RouteDef } from './Route.js';
+import { responseDrift } from './ResponseCheck.js';
 import { accountRoutes } from './routes/accounts.js';
 import { audienceRoutes } from './routes/audience.js';
 import { spaceRoutes } from './routes/spaces.js';
 import { stageRoutes } from './routes/stage.js';
+import { pinRoutes } from './routes/pins.js';
+import { recentRoutes } from './routes/recent.js';
 
 const log = logger('api.http');
 
@@ -35,6 +42,8 @@ export interface HttpServerOptions {
   metrics?: Metrics;
   /** Lets other planes add raw handlers (e.g. static files, HLS) before the server starts. */
   configure?: (app: FastifyInstance) => void | Promise<void>;
+  /** Check every JSON response against its route's documented schema and answer 500 when it drifts (tests). */
+  checkResponses?: boolean;
 }
 
 export class HttpServer {
@@ -43,18 +52,20 @@ export class HttpServer {
   readonly events: EventHub;
   readonly routes: RouteDef[];
   readonly #plane: ControlPlane;
+  readonly #checkResponses: boolean;
   #closed = false;
 
   private constructor(opts: HttpServerOptions) {
     this.#plane = opts.plane;
+    this.#checkResponses = opts.checkResponses ?? false;
     this.metrics = opts.metrics ?? new Metrics();
     const { config } = opts.plane.ctx;
     this.app = Fastify({
       logger: false,
       bodyLimit: config.limits.bodyBytes,
-      // Slow clients must not hold a connection forever (ladder step 1).
-      requestTimeout: 30_000,
+      // Slow clients must not hold a connection forever (ladder step 1): the guard's deadlines.
       connectionTimeout: 30_000,
+      ...guardServerOptions(config.guard),
       return503OnClosing: true,
       ...(config.trustedProxies.length > 0 ? { trustProxy: config.trustedProxies } : {}),
       routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
@@ -70,6 +81,8 @@ export class HttpServer {
       ...spaceRoutes(opts.plane),
       ...audienceRoutes(opts.plane),
       ...stageRoutes(opts.plane),
+      ...pinRoutes(opts.plane),
+      ...recentRoutes(opts.plane),
       ...(opts.extraRoutes ?? []),
     ];
   }
@@ -108,6 +121,8 @@ export class HttpServer {
       void send(reply, coded);
     });
     app.setNotFoundHandler((_request, reply) => void send(reply, new RostraError('route_not_found')));
+    installCors(app); // first, so that even a refusal at the door is readable cross-origin
+    installHttpGuard(app, this.#plane.ctx.guard);
     const send = (reply: FastifyReply, err: RostraError) => {
       metrics.errors.inc({ code: err.code });
       if (err.retryAfter !== undefined) void reply.header('retry-after', String(err.retryAfter));
@@ -131,7 +146,8 @@ export class HttpServer {
 
     app.get('/healthz', async () => ({ status: 'ok' }));
     const webDist = opts.webDist === undefined ? WEB_DIST : opts.webDist;
-    if (webDist !== null && hasWebBuild(webDist)) await registerWebApp(app, webDist);
+    if (webDist !== null && hasWebBuild(webDist))
+      await registerWebApp(app, webDist, (id, page) => this.#linkPreview(id, page));
     else {
       app.get('/', async (_request, reply) => {
         const { spaces } = await this.#plane.spaces.list('live', 20, undefined);
@@ -141,6 +157,7 @@ export class HttpServer {
           .send(landingPage(spaces, opts.version));
       });
     }
+    registerEmbed(app, this.#plane);
     app.get('/metrics', async (_request, reply) => {
       void reply.header('content-type', metrics.registry.contentType);
       return metrics.registry.metrics();
@@ -165,6 +182,16 @@ export class HttpServer {
     await opts.configure?.(app);
   }
 
+  /** The card of a shared link to a space or its replay; none for an unknown id (the app says so). */
+  async #linkPreview(id: string, page: 'space' | 'replay'): Promise<LinkPreview | undefined> {
+    try {
+      return linkPreview(await this.#plane.spaces.view(id), page, this.#plane.ctx.config.publicUrl);
+    } catch (err) {
+      if (err instanceof RostraError && err.status < 500) return undefined;
+      throw err;
+    }
+  }
+
   #register(def: RouteDef): void {
     this.app.route({
       method: def.method,
@@ -177,6 +204,12 @@ export class HttpServer {
         const result = await def.handler({ params, query, body, caller, ip: request.ip, request, reply });
         if (reply.sent) return reply;
         if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+        if (this.#checkResponses && def.response.schema && reply.statusCode < 300) {
+          const drift = responseDrift(def.response.schema, result);
+          if (drift.length > 0) {
+            throw new RostraError('internal', `${def.operationId} leaves its schema: ${drift.join('; ')}`);
+          }
+        }
         void reply.code(def.response.status);
         return def.response.status === 204 ? reply.send() : reply.send(result);
       },

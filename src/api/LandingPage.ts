@@ -2,7 +2,7 @@
  * What a person sees at `/` until the web app is built: that the node runs, what is live, and where the
  * API is described. Server-rendered, no script, escaped.
  */
-import type { SpaceView } from './protocol.js';
+import type { SpaceView } from '../contract/rest.js';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

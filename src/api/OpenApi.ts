@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { ErrorCodes } from '../errors/index.js';
 import type { RouteDef } from './Route.js';
-import { ErrorSchema } from './schemas.js';
+import { ErrorSchema } from '../contract/rest.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -55,6 +55,8 @@ export function openApiDocument(
         ...(def.errors ?? []),
         'validation_failed' as const,
         ...(def.auth === 'required' ? (['unauthenticated', 'invalid_token'] as const) : []),
+        // An anonymous caller is welcome, but a token that is sent must be valid.
+        ...(def.auth === 'optional' ? (['invalid_token'] as const) : []),
       ]),
     ];
     for (const code of codes) {

@@ -3,8 +3,13 @@
  * (never wraps), and emits the soft-limited total (for the broadcast) and, per source, the mix-minus
  * (total − self: what that speaker hears, as in Janus AudioBridge), plus each source's level.
  *
- * The clock is owned here but optional: `tick()` steps it by hand (tests), `start()` runs it on the wall
- * clock. The output never has gaps: with nobody speaking, ticks still emit silent frames.
+ * Mix-minus is exact by construction: each tick subtracts exactly the samples that the same tick added for
+ * that speaker (their current source and any earlier session of theirs still fading out), so a speaker's
+ * own frames never reach their return feed, however late the tick runs or whatever it skipped.
+ *
+ * The clock is owned here but optional: `tick()` steps it by hand (tests), `start()` runs it on a clock
+ * (the wall clock, or one injected for tests). On the clock the output has no gaps, except across a
+ * `skipped` stall. Each tick reuses the same buffers: a 20 ms tick allocates no typed array and no Map.
  */
 import { performance } from 'node:perf_hooks';
 import type { OpusPacket } from '../stage/StageAudio.js';
@@ -17,16 +22,37 @@ import { SpeakerSource, type FrameSource, type SpeakerSourceOptions } from './Sp
 
 const log = logger('audio.mixer');
 
+/** Time and timers for the mixer's clock. The default is `performance.now()` and `setTimeout`. */
+export interface MixerClock {
+  /** Monotonic milliseconds. */
+  now(): number;
+  /** Calls `fn` once after about `delayMs`; returns a function that cancels it. */
+  schedule(fn: () => void, delayMs: number): () => void;
+}
+
+export const WALL_CLOCK: MixerClock = {
+  now: () => performance.now(),
+  schedule(fn, delayMs) {
+    const timer = setTimeout(fn, delayMs);
+    return () => clearTimeout(timer);
+  },
+};
+
 export interface MixerOptions {
   /** Per-speaker decoding and jitter options. */
   source?: SpeakerSourceOptions;
   /** Knee of the soft limiter applied to the total and every mix-minus. */
   limiterThreshold?: number;
-  /** On the wall clock, at most this many late ticks are caught up at once; more are skipped. Default 5. */
+  /** On the clock, at most this many late ticks are caught up at once; more are skipped. Default 5. */
   maxCatchUpTicks?: number;
+  /** The clock `start()` runs on. Default WALL_CLOCK. */
+  clock?: MixerClock;
 }
 
-/** One tick's output. The arrays are fresh each tick; treat them as read-only. */
+/**
+ * One tick's output. Its arrays and maps are the mixer's own and are overwritten by the next tick: read
+ * them during the `frame` event (or before the next `tick()`), and copy what must outlive it.
+ */
 export interface MixFrame {
   /** Tick number since the mixer was created (0, 1, 2, ...). */
   readonly index: number;
@@ -34,7 +60,10 @@ export interface MixFrame {
   readonly sampleTime: number;
   /** Everyone, limited. */
   readonly total: Int16Array;
-  /** Per source: everyone but that source, limited. Silent sources share `total` itself. */
+  /**
+   * Per source: everyone but that source, limited. A source that added nothing this tick gets `total`
+   * itself (the same array), so a consumer can tell it apart and encode the total once for all of them.
+   */
   readonly minus: ReadonlyMap<string, Int16Array>;
   /** Per source: RMS level of its own frame in dBFS (−127 when silent). */
   readonly levels: ReadonlyMap<string, number>;
@@ -44,7 +73,7 @@ export type MixerEvents = {
   /** Every tick, in order; gaps only after a `skipped`. */
   frame: (frame: MixFrame) => void;
   /**
-   * The event loop stalled longer than the catch-up allows: `frames` ticks from `sampleTime` on were not
+   * The clock stalled longer than the catch-up allows: `frames` ticks from `sampleTime` on were not
    * mixed. The sample clock skips them too, so it stays on wall time; the owner fills the broadcast.
    */
   skipped: (frames: number, sampleTime: number) => void;
@@ -53,14 +82,40 @@ export type MixerEvents = {
 /** Floor for levels: the RFC 6464 silence value, so both kinds of level share a scale. */
 export const SILENCE_DB = -127;
 
+/** A source in the mix, with the buffer its mix-minus is written into. */
+interface Entry {
+  readonly id: string;
+  readonly source: FrameSource;
+  readonly minusBuffer: Int16Array;
+  /** This tick's frame from `source`. */
+  frame: Int16Array | null;
+  /** This tick's frames from earlier sessions of the same id that are still fading out. */
+  readonly fading: Int16Array[];
+}
+
 export class Mixer extends TypedEmitter<MixerEvents> {
-  readonly #sources = new Map<string, FrameSource>();
-  readonly #leaving = new Set<FrameSource>();
+  readonly #entries = new Map<string, Entry>();
+  /** Removed sources fading out, with the id they had: a new session of that id must not hear them. */
+  readonly #leaving = new Map<FrameSource, string>();
   readonly #limiter: SoftLimiter;
   readonly #sourceOpts: SpeakerSourceOptions;
   readonly #maxCatchUp: number;
+  readonly #clock: MixerClock;
+  readonly #sum = new Int32Array(FRAME_SAMPLES);
+  readonly #scratch = new Int32Array(FRAME_SAMPLES);
+  readonly #total = new Int16Array(FRAME_SAMPLES);
+  readonly #minus = new Map<string, Int16Array>();
+  readonly #levels = new Map<string, number>();
+  readonly #frame: {
+    index: number;
+    sampleTime: number;
+    total: Int16Array;
+    minus: ReadonlyMap<string, Int16Array>;
+    levels: ReadonlyMap<string, number>;
+  };
   #index = 0;
-  #timer: NodeJS.Timeout | undefined;
+  #cancelTimer: (() => void) | undefined;
+  readonly #onTimerBound = () => this.#onTimer();
   #clockOrigin = 0;
   #clockTicks = 0;
   #closed = false;
@@ -70,6 +125,8 @@ export class Mixer extends TypedEmitter<MixerEvents> {
     this.#limiter = new SoftLimiter({ threshold: opts.limiterThreshold });
     this.#sourceOpts = opts.source ?? {};
     this.#maxCatchUp = opts.maxCatchUpTicks ?? 5;
+    this.#clock = opts.clock ?? WALL_CLOCK;
+    this.#frame = { index: 0, sampleTime: 0, total: this.#total, minus: this.#minus, levels: this.#levels };
   }
 
   /** Sample clock of the next frame. */
@@ -82,92 +139,100 @@ export class Mixer extends TypedEmitter<MixerEvents> {
   }
 
   sourceIds(): string[] {
-    return [...this.#sources.keys()];
+    return [...this.#entries.keys()];
   }
 
   getSource(id: string): FrameSource | undefined {
-    return this.#sources.get(id);
+    return this.#entries.get(id)?.source;
   }
 
   /** Adds a source; by default a SpeakerSource fed with `push()`. A duplicate id is a caller bug. */
   addSource(id: string, source: FrameSource = new SpeakerSource(id, this.#sourceOpts)): FrameSource {
-    if (this.#sources.has(id)) throw new TypeError(`mixer source ${id} already exists`);
-    this.#sources.set(id, source);
+    if (this.#entries.has(id)) throw new TypeError(`mixer source ${id} already exists`);
+    const minusBuffer = new Int16Array(FRAME_SAMPLES);
+    this.#entries.set(id, { id, source, minusBuffer, frame: null, fading: [] });
+    this.#minus.set(id, this.#total);
+    this.#levels.set(id, SILENCE_DB);
     return source;
   }
 
   /** Removes a source: it gets no mix-minus from now on, and its sound fades out over the next tick. */
   removeSource(id: string): void {
-    const source = this.#sources.get(id);
-    if (!source) return;
-    this.#sources.delete(id);
-    if (source.end) {
-      source.end();
-      this.#leaving.add(source);
+    const entry = this.#entries.get(id);
+    if (!entry) return;
+    this.#entries.delete(id);
+    this.#minus.delete(id);
+    this.#levels.delete(id);
+    if (entry.source.end) {
+      entry.source.end();
+      this.#leaving.set(entry.source, id);
     }
   }
 
   /** Feeds a packet to a SpeakerSource; undefined when the id is unknown or not packet-fed. */
   push(id: string, packet: OpusPacket): PushResult | 'ended' | undefined {
-    const source = this.#sources.get(id);
+    const source = this.#entries.get(id)?.source;
     return source instanceof SpeakerSource ? source.push(packet) : undefined;
   }
 
   /** Mixes one 20 ms frame and emits it. */
   tick(): MixFrame {
     if (this.#closed) throw new TypeError('mixer is closed');
-    const sum = new Int32Array(FRAME_SAMPLES);
-    const own = new Map<string, Int16Array | null>();
-    const levels = new Map<string, number>();
-    for (const [id, source] of this.#sources) {
-      const frame = this.#pull(source, id);
-      own.set(id, frame);
-      levels.set(id, frame ? rmsDbfs(frame) : SILENCE_DB);
-      if (frame) addInto(sum, frame);
+    const sum = this.#sum;
+    sum.fill(0);
+    for (const entry of this.#entries.values()) {
+      const frame = this.#pull(entry.source, entry.id);
+      entry.frame = frame;
+      entry.fading.length = 0;
+      this.#levels.set(entry.id, frame ? toDbfs(addInto(sum, frame), frame.length) : SILENCE_DB);
     }
-    for (const source of this.#leaving) {
+    for (const [source, id] of this.#leaving) {
       const frame = this.#pull(source, 'leaving');
-      if (frame) addInto(sum, frame);
+      if (frame) {
+        addInto(sum, frame);
+        this.#entries.get(id)?.fading.push(frame);
+      }
       if (!frame || source.finished) this.#leaving.delete(source);
     }
-    const total = new Int16Array(FRAME_SAMPLES);
-    this.#limiter.process(sum, total);
-    const minus = new Map<string, Int16Array>();
-    const scratch = new Int32Array(FRAME_SAMPLES);
-    for (const [id, frame] of own) {
-      if (!frame) {
-        minus.set(id, total);
+    this.#limiter.process(sum, this.#total);
+    const scratch = this.#scratch;
+    for (const entry of this.#entries.values()) {
+      const own = entry.frame;
+      if (!own && entry.fading.length === 0) {
+        this.#minus.set(entry.id, this.#total);
         continue;
       }
-      for (let i = 0; i < FRAME_SAMPLES; i++) scratch[i] = (sum[i] as number) - (frame[i] as number);
-      const out = new Int16Array(FRAME_SAMPLES);
-      this.#limiter.process(scratch, out);
-      minus.set(id, out);
+      if (own && entry.fading.length === 0) {
+        this.#limiter.processDifference(sum, own, entry.minusBuffer);
+      } else {
+        // Their earlier session is still fading out: it is theirs too, so it comes out as well.
+        scratch.set(sum);
+        if (own) subtractFrom(scratch, own);
+        for (const fading of entry.fading) subtractFrom(scratch, fading);
+        this.#limiter.process(scratch, entry.minusBuffer);
+      }
+      this.#minus.set(entry.id, entry.minusBuffer);
     }
-    const mix: MixFrame = {
-      index: this.#index,
-      sampleTime: this.#index * FRAME_SAMPLES,
-      total,
-      minus,
-      levels,
-    };
+    const mix = this.#frame;
+    mix.index = this.#index;
+    mix.sampleTime = this.#index * FRAME_SAMPLES;
     this.#index++;
     this.emit('frame', mix);
     return mix;
   }
 
-  /** Runs `tick()` every 20 ms on the wall clock, catching up briefly after event-loop stalls. */
+  /** Runs `tick()` every 20 ms on the clock, catching up briefly after stalls. */
   start(): void {
     if (this.#closed) throw new TypeError('mixer is closed');
-    if (this.#timer) return;
-    this.#clockOrigin = performance.now();
+    if (this.#cancelTimer) return;
+    this.#clockOrigin = this.#clock.now();
     this.#clockTicks = 0;
     this.#schedule();
   }
 
   stop(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
   }
 
   /** Idempotent: stops the clock, drops every source and listener. */
@@ -175,20 +240,22 @@ export class Mixer extends TypedEmitter<MixerEvents> {
     if (this.#closed) return;
     this.stop();
     this.#closed = true;
-    this.#sources.clear();
+    this.#entries.clear();
     this.#leaving.clear();
+    this.#minus.clear();
+    this.#levels.clear();
     this.removeAllListeners();
   }
 
   #schedule(): void {
     const due = this.#clockOrigin + (this.#clockTicks + 1) * FRAME_MS;
-    this.#timer = setTimeout(() => this.#onTimer(), Math.max(0, due - performance.now()));
+    this.#cancelTimer = this.#clock.schedule(this.#onTimerBound, Math.max(0, due - this.#clock.now()));
   }
 
   #onTimer(): void {
-    this.#timer = undefined;
+    this.#cancelTimer = undefined;
     if (this.#closed) return;
-    let behind = Math.floor((performance.now() - this.#clockOrigin) / FRAME_MS) - this.#clockTicks;
+    let behind = Math.floor((this.#clock.now() - this.#clockOrigin) / FRAME_MS) - this.#clockTicks;
     if (behind > this.#maxCatchUp) {
       // The event loop stalled: skip the missed ticks rather than burst out a backlog of mixes. The sample
       // clock skips with them: were it to stay contiguous, the broadcast would fall behind wall time for
@@ -221,8 +288,21 @@ export class Mixer extends TypedEmitter<MixerEvents> {
   }
 }
 
-function addInto(sum: Int32Array, frame: Int16Array): void {
-  for (let i = 0; i < FRAME_SAMPLES; i++) sum[i] = (sum[i] as number) + (frame[i] as number);
+// The loops read lengths, not FRAME_SAMPLES: an imported binding can cost a getter call per iteration
+// when a loader (tsx) turns ES modules into CommonJS.
+/** Adds `frame` into `sum` and returns the frame's sum of squares (for its level): one pass for both. */
+function addInto(sum: Int32Array, frame: Int16Array): number {
+  let squares = 0;
+  for (let i = 0, n = frame.length; i < n; i++) {
+    const s = frame[i] as number;
+    sum[i] = (sum[i] as number) + s;
+    squares += s * s;
+  }
+  return squares;
+}
+
+function subtractFrom(acc: Int32Array, frame: Int16Array): void {
+  for (let i = 0, n = frame.length; i < n; i++) acc[i] = (acc[i] as number) - (frame[i] as number);
 }
 
 /** RMS of a frame in dBFS (0 = full-scale square wave), floored at SILENCE_DB. */
@@ -232,7 +312,10 @@ export function rmsDbfs(frame: Int16Array): number {
     const s = frame[i] as number;
     acc += s * s;
   }
-  if (acc === 0) return SILENCE_DB;
-  const db = 10 * Math.log10(acc / frame.length / (32768 * 32768));
-  return Math.max(SILENCE_DB, db);
+  return toDbfs(acc, frame.length);
+}
+
+function toDbfs(squares: number, samples: number): number {
+  if (squares === 0) return SILENCE_DB;
+  return Math.max(SILENCE_DB, 10 * Math.log10(squares / samples / (32768 * 32768)));
 }

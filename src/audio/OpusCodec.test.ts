@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FRAME_SAMPLES, OpusFrameDecoder, OpusFrameEncoder, opusPacketSamples } from './OpusCodec.js';
-import { SineFrames, dominantFrequency } from './testSignals.js';
+import { SineFrames, dominantFrequency } from '../testing/testSignals.js';
 
 const CANDIDATES = [220, 330, 440, 550, 660, 880];
 

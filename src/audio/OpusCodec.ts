@@ -49,12 +49,22 @@ export class OpusFrameEncoder {
     this.preSkip = this.#encoder.ctl(CTL_GET_LOOKAHEAD);
   }
 
-  /** Encodes exactly one 20 ms frame (960 samples) into one Opus packet (a fresh copy). */
-  encode(pcm: Int16Array): Uint8Array {
+  /**
+   * Encodes exactly one 20 ms frame (960 samples) into one Opus packet (a fresh copy). With `independent`,
+   * the packet uses no prediction from earlier frames, so a decoder that did not hear this encoder's
+   * earlier packets (it was fed another stream) decodes it cleanly.
+   */
+  encode(pcm: Int16Array, independent = false): Uint8Array {
     if (pcm.length !== FRAME_SAMPLES) {
       throw new TypeError(`encode() takes ${FRAME_SAMPLES} samples, got ${pcm.length}`);
     }
-    return this.#encoder.encode(pcm);
+    if (!independent) return this.#encoder.encode(pcm);
+    this.#encoder.prediction_disabled = true;
+    try {
+      return this.#encoder.encode(pcm);
+    } finally {
+      this.#encoder.prediction_disabled = false;
+    }
   }
 
   reset(): void {

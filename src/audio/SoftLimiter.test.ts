@@ -32,3 +32,21 @@ test('process: converts an Int32 sum to Int16 sample by sample', () => {
 test('constructor: rejects a threshold outside (0, 1)', () => {
   assert.throws(() => new SoftLimiter({ threshold: 1.2 }), TypeError);
 });
+
+test('process: gives exactly what limit() gives, on both sides of the knee and far past it', () => {
+  const limiter = new SoftLimiter();
+  const input = new Int32Array(200_001).map((_, i) => (i - 100_000) * 5);
+  const out = new Int16Array(input.length);
+  limiter.process(input, out);
+  input.forEach((x, i) => assert.equal(out[i], limiter.limit(x), `at ${x}`));
+  // Far past the table: where tanh rounds to 1 the curve steps to full scale; both sides of that step.
+  const far = Int32Array.from([2 ** 31 - 1, -(2 ** 31), 150_000, 160_000, 170_000, -155_000, -165_000]);
+  for (let x = 140_000; x < 180_000; x += 1) {
+    const one = new Int16Array(1);
+    limiter.process(Int32Array.of(x), one);
+    assert.equal(one[0], limiter.limit(x), `at ${x}`);
+  }
+  const farOut = new Int16Array(far.length);
+  limiter.process(far, farOut);
+  far.forEach((x, i) => assert.equal(farOut[i], limiter.limit(x), `at ${x}`));
+});

@@ -11,17 +11,41 @@ export interface SoftLimiterOptions {
 }
 
 const FULL_SCALE = 32767;
+/** The knee's curve is tabled this far past the knee, in units of the headroom (where it is flat to 1 LSB). */
+const TABLE_HEADROOMS = 8;
+/** Tables by knee, shared by every limiter with that threshold (one per space would be ~100 KB each). */
+const tables = new Map<number, Int16Array>();
 
 export class SoftLimiter {
   /** The knee, in sample units: |x| at or below passes unchanged. */
   readonly knee: number;
   readonly #headroom: number;
+  /** `limit(knee + d) − knee` for d in [0, length): the same values, without a tanh per loud sample. */
+  readonly #table: Int16Array;
+  /** Past the table the curve is flat at `headroom − 1` until here, then at `headroom` (tanh rounds to 1). */
+  readonly #fullFrom: number;
 
   constructor(opts: SoftLimiterOptions = {}) {
     const threshold = opts.threshold ?? 0.75;
     if (!(threshold > 0 && threshold < 1)) throw new TypeError('SoftLimiter threshold must be in (0, 1)');
     this.knee = Math.round(FULL_SCALE * threshold);
     this.#headroom = FULL_SCALE - this.knee;
+    let table = tables.get(this.knee);
+    if (!table) {
+      table = new Int16Array(TABLE_HEADROOMS * this.#headroom);
+      for (let d = 0; d < table.length; d++) table[d] = this.limit(this.knee + d) - this.knee;
+      tables.set(this.knee, table);
+    }
+    this.#table = table;
+    // The first distance past the table where the curve reaches full scale (it is monotonic).
+    let lo = table.length;
+    let hi = 2 ** 31 - 1 - this.knee;
+    while (lo < hi) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      if (this.limit(this.knee + mid) - this.knee >= this.#headroom) hi = mid;
+      else lo = mid + 1;
+    }
+    this.#fullFrom = lo;
   }
 
   /** One sample. */
@@ -37,9 +61,31 @@ export class SoftLimiter {
   /** `output[i] = limit(input[i])` for the first `output.length` samples. */
   process(input: Int32Array, output: Int16Array): void {
     const k = this.knee;
-    for (let i = 0; i < output.length; i++) {
+    for (let i = 0, n = output.length; i < n; i++) {
       const x = input[i] ?? 0;
-      output[i] = x <= k && x >= -k ? x : this.limit(x);
+      output[i] = x <= k && x >= -k ? x : this.#bend(x);
     }
+  }
+
+  /** `output[i] = limit(sum[i] − own[i])`: a mix-minus in one pass. */
+  processDifference(sum: Int32Array, own: Int16Array, output: Int16Array): void {
+    const k = this.knee;
+    for (let i = 0, n = output.length; i < n; i++) {
+      const x = (sum[i] ?? 0) - (own[i] ?? 0);
+      output[i] = x <= k && x >= -k ? x : this.#bend(x);
+    }
+  }
+
+  /** limit(x) for |x| past the knee, from the table. */
+  #bend(x: number): number {
+    const d = (x > 0 ? x : -x) - this.knee;
+    const y =
+      this.knee +
+      (d < this.#table.length
+        ? (this.#table[d] as number)
+        : d < this.#fullFrom
+          ? this.#headroom - 1
+          : this.#headroom);
+    return x > 0 ? y : -y;
   }
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SpeakerSource } from './SpeakerSource.js';
 import { FRAME_SAMPLES, OpusFrameEncoder } from './OpusCodec.js';
-import { SineFrames } from './testSignals.js';
+import { SineFrames } from '../testing/testSignals.js';
 import type { OpusPacket } from '../stage/StageAudio.js';
 
 function tonePackets(n: number, start = 0): OpusPacket[] {
@@ -23,12 +23,12 @@ test('pull: when packets stop (mute), the output fades to exact silence without 
   const frames: Int16Array[] = [];
   for (const p of tonePackets(20)) {
     source.push(p);
-    frames.push(source.pull() as Int16Array);
+    frames.push((source.pull() as Int16Array).slice()); // the source reuses its frame: keep a copy
   }
   assert.ok(peak(frames[19] as Int16Array) > 5000);
   // Stage stops delivering: PLC for < 100 ms, then one faded tail frame, then nothing.
   const tail: (Int16Array | null)[] = [];
-  for (let i = 0; i < 10; i++) tail.push(source.pull());
+  for (let i = 0; i < 10; i++) tail.push(source.pull()?.slice() ?? null);
   const lastSound = tail.findLastIndex((f) => f !== null);
   assert.ok(lastSound >= 0 && lastSound < 6, `last sound at ${lastSound}`);
   assert.ok(tail.slice(lastSound + 1).every((f) => f === null));

@@ -12,7 +12,7 @@ const log = logger('audio.source');
 
 /** Anything the mixer can pull 20 ms frames from. Tests use constant sources; speakers use SpeakerSource. */
 export interface FrameSource {
-  /** The next 960 samples, or null when this source contributes nothing this tick. */
+  /** The next 960 samples (the source may reuse the array at the next pull), or null when it adds nothing. */
   pull(): Int16Array | null;
   /** The latest RFC 6464 level (−dBov, 0 loud .. 127 silent) if the client sends it. */
   readonly audioLevel?: number | undefined;
@@ -34,6 +34,8 @@ export class SpeakerSource implements FrameSource {
   readonly #jitter: JitterBuffer;
   readonly #decoder = new OpusFrameDecoder();
   readonly #carry = new Int16Array(CARRY_CAPACITY);
+  /** The frame `pull()` returns: reused, valid until the next pull (the mixer reads it within its tick). */
+  readonly #out = new Int16Array(FRAME_SAMPLES);
   #carryLen = 0;
   #audible = false; // the previous pull produced sound
   #ending = false;
@@ -82,7 +84,8 @@ export class SpeakerSource implements FrameSource {
       // The speaker stopped: continue the waveform with PLC for one frame, faded to zero, then silence.
       this.#audible = false;
       this.#carryLen = 0;
-      const tail = this.#concealOrSilence();
+      const tail = this.#out;
+      tail.set(this.#concealOrSilence());
       fade(tail, 1, 0);
       this.#decoder.reset();
       this.#audioLevel = undefined;
@@ -107,10 +110,10 @@ export class SpeakerSource implements FrameSource {
       this.#carry.set(pcm.subarray(0, n), this.#carryLen);
       this.#carryLen += n;
     }
-    const frame = this.#carry.slice(0, FRAME_SAMPLES);
+    this.#out.set(this.#carry.subarray(0, FRAME_SAMPLES));
     this.#carry.copyWithin(0, FRAME_SAMPLES, this.#carryLen);
     this.#carryLen -= FRAME_SAMPLES;
-    return frame;
+    return this.#out;
   }
 
   #decode(payload: Uint8Array): Int16Array {
@@ -130,9 +133,12 @@ export class SpeakerSource implements FrameSource {
     } catch (err) {
       log.debug({ err, speaker: this.id }, 'PLC failed; using silence');
     }
-    return new Int16Array(FRAME_SAMPLES);
+    return SILENT_FRAME;
   }
 }
+
+/** Read-only by convention: callers copy from it and never write to it. */
+const SILENT_FRAME = new Int16Array(FRAME_SAMPLES);
 
 /** Linear gain ramp from `from` to `to` across the frame, in place. */
 function fade(frame: Int16Array, from: number, to: number): void {

@@ -1,8 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StageMixEngine, type EncodedMixFrame } from './StageMixEngine.js';
+import {
+  SHARE_AFTER_QUIET_TICKS,
+  StageMixEngine,
+  type EncodedMixFrame,
+  type FrameEncoder,
+} from './StageMixEngine.js';
+import type { MixerClock } from './Mixer.js';
+import type { FrameSource } from './SpeakerSource.js';
 import { FRAME_SAMPLES, OpusFrameDecoder, OpusFrameEncoder } from './OpusCodec.js';
-import { SineFrames, goertzelPower } from './testSignals.js';
+import { SineFrames, goertzelPower } from '../testing/testSignals.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import type { StageAudioEvents, StageAudioSink, StageAudioSource } from '../stage/StageAudio.js';
 
@@ -139,22 +146,261 @@ test('packet: a straggler packet after speakerLeft does not bring the speaker ba
   engine.close();
 });
 
-test('a stalled event loop: the broadcast is filled with silence and stays on wall time, without gaps', async () => {
+/** A clock the test moves: time passes with the loop free (`advance`), or while it is blocked (`stall`). */
+class FakeClock implements MixerClock {
+  #now = 0;
+  #timers: { at: number; fn: () => void }[] = [];
+  now(): number {
+    return this.#now;
+  }
+  schedule(fn: () => void, delayMs: number): () => void {
+    const timer = { at: this.#now + delayMs, fn };
+    this.#timers.push(timer);
+    return () => (this.#timers = this.#timers.filter((t) => t !== timer));
+  }
+  /** Time passes and each timer fires when due. */
+  advance(ms: number): void {
+    const end = this.#now + ms;
+    for (;;) {
+      const next = this.#timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
+      if (!next) break;
+      this.#timers = this.#timers.filter((t) => t !== next);
+      this.#now = Math.max(this.#now, next.at);
+      next.fn();
+    }
+    this.#now = end;
+  }
+  /** The event loop is blocked for `ms`: time passes, then whatever came due runs, late. */
+  stall(ms: number): void {
+    this.#now += ms;
+    this.advance(0);
+  }
+}
+
+type LogEntry =
+  | { kind: 'pull'; id: string; value: number }
+  | { kind: 'encode' }
+  | { kind: 'send'; id: string; pcm: Int16Array; opus: Uint8Array }
+  | { kind: 'frame'; pcm: Int16Array; sampleTime: number; opus: Uint8Array };
+
+/** An "encoder" whose packet is the PCM itself, so the test reads exactly what each speaker was sent. */
+function pcmEncoder(log: LogEntry[]): FrameEncoder {
+  return {
+    preSkip: 312,
+    encode(pcm) {
+      log.push({ kind: 'encode' });
+      return new Uint8Array(pcm.slice().buffer);
+    },
+    reset() {},
+  };
+}
+const asPcm = (packet: Uint8Array) => new Int16Array(packet.slice().buffer);
+
+/**
+ * A speaker playing one constant value, silent on a pattern of its own pulls; logged as it is pulled.
+ * Once ended it plays one more frame (its fade-out), then finishes.
+ */
+function constantSpeaker(
+  id: string,
+  value: number,
+  silentWhen: (pull: number) => boolean,
+  log: LogEntry[],
+): FrameSource {
+  let pulls = 0;
+  let ending = false;
+  let finished = false;
+  return {
+    get finished() {
+      return finished;
+    },
+    end() {
+      ending = true;
+    },
+    pull() {
+      if (finished) return null;
+      if (ending) finished = true;
+      if (!ending && silentWhen(pulls++)) return null;
+      log.push({ kind: 'pull', id, value });
+      return new Int16Array(FRAME_SAMPLES).fill(value);
+    },
+  };
+}
+
+test('mix-minus under late, bunched and skipped ticks: each speaker is sent exactly everyone else, never themself', () => {
+  const log: LogEntry[] = [];
+  const clock = new FakeClock();
+  // Powers of ten: any sum shows exactly whose frames are in it.
+  const values: Record<string, number> = { a: 1, b: 10, c: 100, d: 1000, e: 10_000 };
+  const silentWhen: Record<string, (k: number) => boolean> = {
+    a: () => false,
+    b: (k) => k % 2 === 1,
+    c: (k) => k % 3 === 0,
+    d: (k) => k % 5 !== 0,
+    e: (k) => k % 40 >= 5, // long pauses: shares the total, then talks again
+  };
+  const stage = new FakeStage(['a', 'b', 'c', 'd', 'e']);
+  const engine = new StageMixEngine({
+    source: stage,
+    sink: { sendToSpeaker: (id, opus) => log.push({ kind: 'send', id, pcm: asPcm(opus), opus }) },
+    mixer: { clock },
+    encoder: () => pcmEncoder(log),
+    sourceFor: (id) => constantSpeaker(id, values[id] ?? 0, silentWhen[id] ?? (() => false), log),
+  });
+  engine.on('frame', (f) =>
+    log.push({ kind: 'frame', pcm: asPcm(f.opus), sampleTime: f.sampleTime, opus: f.opus }),
+  );
+
+  // On time, late by less than the catch-up (bunched ticks), and stalled far past it (skipped ticks).
+  const steps: ['advance' | 'stall', number][] = [];
+  let seed = 7;
+  for (let i = 0; i < 120; i++) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    const r = seed % 10;
+    steps.push(
+      r < 5
+        ? ['advance', 20]
+        : r < 7
+          ? ['stall', 30 + (seed % 90)]
+          : r < 9
+            ? ['advance', 7]
+            : ['stall', 150 + (seed % 400)],
+    );
+  }
+  steps.forEach(([how, ms], i) => {
+    if (i === 60) {
+      // c reconnects: the old session fades out while the new one joins; neither reaches the new c.
+      stage.emit('speakerLeft', 'c');
+      stage.emit('speakerJoined', 'c');
+    }
+    if (how === 'advance') clock.advance(ms);
+    else clock.stall(ms);
+  });
+  engine.close();
+
+  // Split the log into ticks (each ends with its broadcast frame) and check every one exactly.
+  let tick: LogEntry[] = [];
+  let mixed = 0;
+  let skipped = 0;
+  let sharedSends = 0;
+  let resumes = 0;
+  const quiet = new Map<string, number>(); // mixed ticks in a row each speaker added nothing
+  const sharedLastTick = new Set<string>();
+  const frames: number[] = [];
+  for (const entry of log) {
+    if (entry.kind !== 'frame') {
+      tick.push(entry);
+      continue;
+    }
+    frames.push(entry.sampleTime);
+    const pulls = tick.filter((e) => e.kind === 'pull');
+    const sent = tick.filter((e) => e.kind === 'send');
+    const encodes = tick.filter((e) => e.kind === 'encode').length;
+    tick = [];
+    if (pulls.length === 0) {
+      // A skipped tick, filled with silence for the broadcast; speakers get nothing for it.
+      skipped++;
+      assert.equal(sent.length, 0);
+      assert.ok(entry.pcm.every((x) => x === 0));
+      continue;
+    }
+    mixed++;
+    const sum = (except?: string) => pulls.reduce((acc, p) => (p.id === except ? acc : acc + p.value), 0);
+    assert.ok(
+      entry.pcm.every((x) => x === sum()),
+      `broadcast at ${entry.sampleTime}`,
+    );
+    assert.deepEqual(sent.map((e) => e.id).sort(), ['a', 'b', 'c', 'd', 'e']);
+    let ownEncodes = 0;
+    let primes = 0;
+    for (const e of sent) {
+      const want = sum(e.id);
+      assert.ok(
+        e.pcm.every((x) => x === want),
+        `${e.id} at ${entry.sampleTime}: got ${e.pcm[0]}, want ${want} (everyone but ${e.id})`,
+      );
+      const q = pulls.some((p) => p.id === e.id) ? 0 : (quiet.get(e.id) ?? SHARE_AFTER_QUIET_TICKS) + 1;
+      quiet.set(e.id, q);
+      if (e.opus === entry.opus) {
+        // The shared packet: only for someone the total's encoder has not heard for that many ticks.
+        assert.ok(q >= SHARE_AFTER_QUIET_TICKS, `${e.id} shares the total after ${q} quiet ticks`);
+        sharedSends++;
+        sharedLastTick.add(e.id);
+      } else {
+        ownEncodes++;
+        if (sharedLastTick.delete(e.id)) primes++;
+      }
+    }
+    resumes += primes;
+    // One encode for the total, one per speaker not sharing it, one to prime an encoder coming back.
+    assert.equal(encodes, 1 + ownEncodes + primes, `encodes at ${entry.sampleTime}`);
+  }
+  // Every 20 ms of clock time has its frame, contiguous, whatever the ticks did.
+  assert.equal(frames.length, Math.floor(clock.now() / 20));
+  frames.forEach((t, i) => assert.equal(t, i * FRAME_SAMPLES));
+  assert.ok(skipped > 0 && mixed > 0 && sharedSends > 0 && resumes > 0, 'the run covered every case');
+});
+
+test('a speaker who stops and starts all the time never hears their own voice back (real Opus)', () => {
+  // a talks at 440 Hz; b at 660 Hz loses 80 % of their packets, so b moves between their own mix-minus
+  // stream and the shared total again and again. What b is sent must carry a, and none of b.
+  const stage = new FakeStage(['a', 'b']);
+  const decoder = new OpusFrameDecoder();
+  const heard = new Int16Array(1500 * FRAME_SAMPLES);
+  let received = 0;
+  const engine = new StageMixEngine({
+    source: stage,
+    sink: {
+      sendToSpeaker: (id, opus) => {
+        if (id === 'b') heard.set(decoder.decode(opus), FRAME_SAMPLES * received++);
+      },
+    },
+    autoStart: false,
+  });
+  const [encA, encB] = [new OpusFrameEncoder({ bitrate: 64_000 }), new OpusFrameEncoder({ bitrate: 64_000 })];
+  const [toneA, toneB] = [new SineFrames(440, 4000), new SineFrames(660, 4000)];
+  let seed = 1;
+  const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  let bPackets = 0;
+  for (let i = 0; i < 1500; i++) {
+    const packet = (payload: Uint8Array) => ({
+      sequence: i,
+      timestamp: i * FRAME_SAMPLES,
+      arrivalMs: i * 20,
+      payload,
+    });
+    stage.emit('packet', 'a', packet(encA.encode(toneA.next())));
+    const b = encB.encode(toneB.next());
+    if (random() > 0.8) {
+      stage.emit('packet', 'b', packet(b));
+      bPackets++;
+    }
+    engine.tick();
+  }
+  engine.close();
+  assert.equal(received, 1500);
+  assert.ok(bPackets > 200, 'b did talk');
+  const window = 10 * FRAME_SAMPLES; // 200 ms
+  for (let w = 5; w < 150; w++) {
+    const part = heard.subarray(w * window, (w + 1) * window);
+    const own = 10 * Math.log10(goertzelPower(part, 660) / goertzelPower(part, 440));
+    assert.ok(goertzelPower(part, 440) > 1e6, `window ${w}: b hears a`);
+    assert.ok(own < -40, `200 ms window ${w}: b's own tone at ${own.toFixed(1)} dB relative to a's`);
+  }
+});
+
+test('a stalled event loop: the broadcast is filled with silence and stays on the clock, without gaps', () => {
+  const clock = new FakeClock();
   const stage = new FakeStage(['a']);
-  const engine = new StageMixEngine({ source: stage, sink: new RecordingSink() });
+  const engine = new StageMixEngine({ source: stage, sink: new RecordingSink(), mixer: { clock } });
   const frames: EncodedMixFrame[] = [];
   engine.on('frame', (f) => frames.push(f));
-  const started = performance.now();
-  await new Promise((r) => setTimeout(r, 100));
-  const until = performance.now() + 400; // a 400 ms stall: far past the 5-tick catch-up
-  while (performance.now() < until);
-  await new Promise((r) => setTimeout(r, 100));
-  const elapsedTicks = (performance.now() - started) / 20;
+  clock.advance(100);
+  clock.stall(400); // far past the 5-tick catch-up
+  clock.advance(100);
   engine.close();
+  // 600 ms of clock: 30 frames exactly. A broadcast that fell behind would be ~19 short here.
+  assert.equal(frames.length, 30);
   frames.forEach((f, i) => assert.equal(f.sampleTime, i * FRAME_SAMPLES, `frame ${i} is contiguous`));
-  // On wall time within the catch-up window (5 ticks) and the tick in progress; a broadcast that fell
-  // behind would be ~15 frames short here.
-  assert.ok(Math.abs(frames.length - elapsedTicks) <= 7, `${frames.length} frames in ${elapsedTicks} ticks`);
   const decoded = decodeAll(frames.map((f) => f.opus));
   assert.equal(decoded.length, frames.length * FRAME_SAMPLES);
 });

@@ -4,8 +4,18 @@ export {
   type StageMixEngineOptions,
   type StageMixEngineEvents,
   type EncodedMixFrame,
+  type FrameEncoder,
 } from './StageMixEngine.js';
-export { Mixer, SILENCE_DB, rmsDbfs, type MixerOptions, type MixerEvents, type MixFrame } from './Mixer.js';
+export {
+  Mixer,
+  SILENCE_DB,
+  WALL_CLOCK,
+  rmsDbfs,
+  type MixerClock,
+  type MixerOptions,
+  type MixerEvents,
+  type MixFrame,
+} from './Mixer.js';
 export { SpeakerSource, type FrameSource, type SpeakerSourceOptions } from './SpeakerSource.js';
 export {
   JitterBuffer,

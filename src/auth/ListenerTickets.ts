@@ -37,10 +37,17 @@ function isTicketPayload(v: unknown): v is TicketPayload {
 export class ListenerTickets {
   readonly #signer: TokenSigner<TicketPayload>;
   readonly #ttlSeconds: number;
+  readonly #revoked: (spaceId: string, userId: string) => boolean;
 
-  constructor(secret: string, ttlSeconds: number) {
+  /** `revoked`: is this user's standing in the space withdrawn (removed)? Asked on every check. */
+  constructor(
+    secret: string,
+    ttlSeconds: number,
+    revoked: (spaceId: string, userId: string) => boolean = () => false,
+  ) {
     this.#signer = new TokenSigner(secret, 'ticket');
     this.#ttlSeconds = ttlSeconds;
+    this.#revoked = revoked;
   }
 
   /** A new listener id for an anonymous listener, or the user's own id. */
@@ -53,8 +60,9 @@ export class ListenerTickets {
     listenerId: string,
     userId: string | undefined,
     now: Date,
+    ttlSeconds = this.#ttlSeconds,
   ): { token: string; ticket: ListenerTicket } {
-    const exp = Math.floor(now.getTime() / 1000) + this.#ttlSeconds;
+    const exp = Math.floor(now.getTime() / 1000) + ttlSeconds;
     const payload: TicketPayload =
       userId !== undefined
         ? { s: spaceId, l: listenerId, u: userId, exp }
@@ -67,8 +75,18 @@ export class ListenerTickets {
 
   /** The ticket if it is genuine, unexpired and for this space; otherwise undefined. No lookup. */
   check(token: unknown, spaceId: string, now: Date): ListenerTicket | undefined {
+    const t = this.verify(token, spaceId, now);
+    return t && !this.revoked(t) ? t : undefined;
+  }
+
+  /** As `check`, but a revoked ticket passes too (to answer `removed_from_space` rather than a bad ticket). */
+  verify(token: unknown, spaceId: string, now: Date): ListenerTicket | undefined {
     const p = this.#signer.verify(token, now.getTime() / 1000, isTicketPayload);
     if (!p || p.s !== spaceId) return undefined;
     return { spaceId: p.s, listenerId: p.l, userId: p.u, expiresAt: new Date(p.exp * 1000) };
+  }
+
+  revoked(ticket: ListenerTicket): boolean {
+    return ticket.userId !== undefined && this.#revoked(ticket.spaceId, ticket.userId);
   }
 }

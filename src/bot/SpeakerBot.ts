@@ -39,6 +39,8 @@ export interface SpeakerBotOptions {
   readonly listenHz?: readonly number[];
   /** Window of the tone report. Default 200 ms. */
   readonly listenWindowMs?: number;
+  /** Quieter tones are left out of the report. Default -50 dBFS (benches measure leaks far below it). */
+  readonly listenThresholdDbfs?: number;
   /** Pulse frequency to time on receive. Default 1000 Hz. */
   readonly pulseHz?: number;
   /** Host candidate addresses the bot offers (and binds). Default ['127.0.0.1'] for a loopback URL, else
@@ -46,12 +48,21 @@ export interface SpeakerBotOptions {
   readonly hostAddresses?: readonly string[];
   /** From POST to ICE + DTLS connected. Default 10 000 ms. */
   readonly connectTimeoutMs?: number;
+  /**
+   * Reconnect by itself when the connection fails or the server falls silent (it sends a packet every
+   * 20 ms: its node died, or gave the space to another node). Default true; false ends the bot instead.
+   */
+  readonly reconnect?: boolean;
+  /** No packet from the server for this long counts as a lost connection. Default 2000 ms. */
+  readonly silenceTimeoutMs?: number;
   /** Injected for tests. Default: global fetch. */
   readonly fetch?: typeof fetch;
 }
 
 export type SpeakerBotEvents = {
   connected: (connectMs: number) => void;
+  /** The connection was lost; the bot is publishing again from scratch (reconnect on). */
+  reconnecting: (reason: string) => void;
   /** A pulse onset heard at this monotonic time (ms, `performance.now()`). */
   pulse: (atMs: number) => void;
   closed: (reason: 'stopped' | 'connection_failed') => void;
@@ -103,6 +114,9 @@ export class SpeakerBot extends TypedEmitter<SpeakerBotEvents> {
   #pulsesSent: number[] = [];
   #pulsesHeard: number[] = [];
   #stopped: Promise<void> | undefined;
+  #watchdog: NodeJS.Timeout | undefined;
+  #reconnecting = false;
+  #reconnects = 0;
 
   constructor(opts: SpeakerBotOptions) {
     super();
@@ -114,6 +128,7 @@ export class SpeakerBot extends TypedEmitter<SpeakerBotEvents> {
     this.#tones = new ToneDetector({
       candidatesHz: opts.listenHz ?? [],
       windowMs: opts.listenWindowMs ?? 200,
+      ...(opts.listenThresholdDbfs !== undefined ? { thresholdDbfs: opts.listenThresholdDbfs } : {}),
     });
     this.#pulses = new PulseDetector({ frequencyHz: opts.pulseHz ?? 1000 });
     this.#pacer = new FramePacer((index) => this.#sendFrame(index));
@@ -138,9 +153,18 @@ export class SpeakerBot extends TypedEmitter<SpeakerBotEvents> {
     this.#tones.reset();
   }
 
+  /** Times the bot reconnected after losing its connection. */
+  get reconnects(): number {
+    return this.#reconnects;
+  }
+
   /** POSTs the offer, applies the answer, waits for ICE + DTLS, then starts sending. Returns connect ms. */
   async start(): Promise<number> {
     if (this.#pc || this.#stopped) throw new SpeakerBotError('This bot was already started.');
+    return this.#connect();
+  }
+
+  async #connect(): Promise<number> {
     const url = new URL(this.#opts.whipUrl);
     const timeoutMs = this.#opts.connectTimeoutMs ?? 10_000;
     const pc = new RTCPeerConnection(this.#peerConfig(url));
@@ -191,15 +215,17 @@ export class SpeakerBot extends TypedEmitter<SpeakerBotEvents> {
     try {
       await Promise.race([connected, timeout]);
     } catch (err) {
-      await this.stop();
+      if (this.#reconnecting) void this.#closePc();
+      else await this.stop();
       throw err;
     } finally {
       clearTimeout(timer);
     }
     this.#connectMs = performance.now() - t0;
     pc.connectionStateChange.subscribe((state) => {
-      if (state === 'failed' || state === 'closed') void this.#end('connection_failed');
+      if ((state === 'failed' || state === 'closed') && this.#pc === pc) this.#lost(`connection ${state}`);
     });
+    this.#watch(pc);
     // Sending only now: werift drops RTP written before DTLS is connected.
     this.#pacer.start();
     this.emit('connected', this.#connectMs);
@@ -211,8 +237,61 @@ export class SpeakerBot extends TypedEmitter<SpeakerBotEvents> {
     return this.#end('stopped');
   }
 
+  /** Watches that the server keeps sending (a dead node's connection may take long to fail). */
+  #watch(pc: RTCPeerConnection): void {
+    clearInterval(this.#watchdog);
+    const silenceMs = this.#opts.silenceTimeoutMs ?? 2000;
+    let seen = this.#packetsReceived;
+    let lastAt = performance.now();
+    this.#watchdog = setInterval(() => {
+      if (this.#pc !== pc) return;
+      if (this.#packetsReceived !== seen) {
+        seen = this.#packetsReceived;
+        lastAt = performance.now();
+      } else if (performance.now() - lastAt > silenceMs) this.#lost('the server fell silent');
+    }, silenceMs / 4);
+    this.#watchdog.unref();
+  }
+
+  #lost(reason: string): void {
+    if (this.#stopped || this.#reconnecting) return;
+    if (this.#opts.reconnect === false) {
+      void this.#end('connection_failed');
+      return;
+    }
+    this.#reconnecting = true;
+    clearInterval(this.#watchdog);
+    this.#pacer.stop();
+    this.#resource = undefined; // that session is gone with its connection
+    log.info({ reason }, 'connection lost; reconnecting');
+    this.emit('reconnecting', reason);
+    void (async () => {
+      await this.#closePc();
+      for (let attempt = 0; !this.#stopped; attempt++) {
+        await new Promise((r) => setTimeout(r, Math.min(2000, 250 * 2 ** attempt)));
+        if (this.#stopped) return;
+        try {
+          await this.#connect();
+          this.#reconnects += 1;
+          break;
+        } catch (err) {
+          // Refused for good (taken off the stage, space ended, signed out): stop, as a person would.
+          const status = err instanceof SpeakerBotError ? err.status : undefined;
+          if (status !== undefined && status >= 400 && status < 500 && status !== 429) {
+            log.info({ status }, 'the server refuses to take the bot back; stopping');
+            void this.#end('connection_failed');
+            break;
+          }
+          log.info({ err, attempt }, 'reconnect failed; trying again');
+        }
+      }
+      this.#reconnecting = false;
+    })();
+  }
+
   #end(reason: 'stopped' | 'connection_failed'): Promise<void> {
     if (this.#stopped) return this.#stopped;
+    clearInterval(this.#watchdog);
     this.#pacer.stop();
     this.#stopped = (async () => {
       if (this.#resource && reason === 'stopped') {

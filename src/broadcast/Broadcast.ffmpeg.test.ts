@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FRAME_SAMPLES, OpusFrameEncoder } from '../audio/OpusCodec.js';
-import { SineFrames, dominantFrequency } from '../audio/testSignals.js';
+import { SineFrames, dominantFrequency } from '../testing/testSignals.js';
 import { concat } from './Mp4Boxes.js';
 import { PartPackager } from './PartPackager.js';
 

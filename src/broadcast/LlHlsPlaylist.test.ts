@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { gunzipSync } from 'node:zlib';
 import {
   LlHlsPlaylist,
   playlistTiming,
@@ -28,7 +29,7 @@ test('render: a live playlist lists recent parts, segments and a preload hint fo
     `#EXTM3U
 #EXT-X-VERSION:9
 #EXT-X-TARGETDURATION:1
-#EXT-X-SERVER-CONTROL:CAN-SKIP-UNTIL=6.000,CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.500
+#EXT-X-SERVER-CONTROL:CAN-SKIP-UNTIL=6.000,CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.000
 #EXT-X-PART-INF:PART-TARGET=0.500
 #EXT-X-MEDIA-SEQUENCE:0
 #EXT-X-MAP:URI="init.mp4"
@@ -66,7 +67,7 @@ test('render: a delta update (_HLS_skip=YES) replaces segments beyond the skip b
     `#EXTM3U
 #EXT-X-VERSION:9
 #EXT-X-TARGETDURATION:1
-#EXT-X-SERVER-CONTROL:CAN-SKIP-UNTIL=6.000,CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.500
+#EXT-X-SERVER-CONTROL:CAN-SKIP-UNTIL=6.000,CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.000
 #EXT-X-PART-INF:PART-TARGET=0.500
 #EXT-X-MEDIA-SEQUENCE:0
 #EXT-X-MAP:URI="init.mp4"
@@ -152,6 +153,29 @@ test('render: a rendering is reused until the playlist changes, and every change
   assert.equal(pl.render({ skip: true }), pl.render(), 'an ended playlist ignores skip');
 });
 
+test('bytes: the body is the rendering, the same Buffer until a change, and its gzip decompresses to it', () => {
+  const pl = playlistWithParts(21, 12);
+  for (const skip of [false, true]) {
+    const body = pl.bytes({ skip });
+    assert.equal(body.toString(), pl.render({ skip }));
+    assert.equal(pl.bytes({ skip }), body, 'one Buffer for every request');
+    const gz = pl.bytes({ skip, gzip: true });
+    assert.equal(pl.bytes({ skip, gzip: true }), gz, 'compressed once');
+    assert.ok(gz.length < body.length / 2, `gzip ${gz.length} B of ${body.length} B`);
+    assert.deepEqual(gunzipSync(gz), body);
+  }
+  // A part lands: new bytes, byte-identical to a fresh rendering of the same state.
+  const before = pl.bytes({ skip: true, gzip: true });
+  pl.addPart(PART, T0 + 10_000);
+  const after = pl.bytes({ skip: true, gzip: true });
+  assert.notEqual(after, before);
+  assert.match(gunzipSync(after).toString(), /part10\.1\.m4s/);
+  const fresh = playlistWithParts(21, 12);
+  fresh.addPart(PART, T0 + 10_000);
+  assert.deepEqual(pl.bytes(), fresh.bytes());
+  assert.deepEqual(pl.bytes({ skip: true }), fresh.bytes({ skip: true }));
+});
+
 test('renderVodPlaylist: a replay lists every segment as VOD with ENDLIST', () => {
   assert.equal(
     renderVodPlaylist({
@@ -189,14 +213,14 @@ live.m3u8
   );
 });
 
-test('playlistTiming: defaults are 0.5 s parts, 4 s segments, hold-back 3 parts, skip 6 target durations', () => {
+test('playlistTiming: defaults are 0.5 s parts, 4 s segments, hold-back 2 parts, skip 6 target durations', () => {
   assert.deepEqual(playlistTiming(), {
     partTargetS: 0.5,
     partSamples: 24_000,
     partsPerSegment: 8,
     segmentSamples: 192_000,
     targetDurationS: 4,
-    partHoldBackS: 1.5,
+    partHoldBackS: 1,
     canSkipUntilS: 24,
     windowSegments: 10,
   });

@@ -4,6 +4,7 @@
  * by the PartPackager and rendered per request: full, as a delta update (`_HLS_skip=YES`), or ended.
  * Durations are kept in 48 kHz samples so that sums are exact.
  */
+import { gzipSync } from 'node:zlib';
 import { TIMESCALE } from './Fmp4.js';
 
 export interface PlaylistUris {
@@ -29,6 +30,14 @@ export interface LlHlsPlaylistOptions {
   /** Complete segments kept in the playlist. Default 10 (40 s, so delta updates can skip). */
   windowSegments?: number;
   uris?: PlaylistUris;
+  /**
+   * The codec's frame length in 48 kHz samples (Opus 960, AAC 1024). A part holds the frames that start in
+   * its grid cell, so with frames that do not divide the part (AAC) it may run up to a frame past the grid:
+   * PART-TARGET and PART-HOLD-BACK are declared to cover that. Default 960.
+   */
+  frameSamples?: number;
+  /** MSN of the first segment. Default 0; a node taking a space over continues after the last one. */
+  firstMsn?: number;
 }
 
 /** The settled form of the options, derived once. */
@@ -39,7 +48,12 @@ export interface PlaylistTiming {
   readonly segmentSamples: number;
   /** EXT-X-TARGETDURATION: whole seconds, ≥ every segment's rounded duration. */
   readonly targetDurationS: number;
-  /** PART-HOLD-BACK: three part targets (the spec's SHOULD). */
+  /**
+   * PART-HOLD-BACK: two part targets, the spec's MUST (RFC 8216bis 4.4.3.8; three is its SHOULD). hls.js
+   * plays this far behind the live edge, so each part target held back adds a part to every listener's
+   * delay; blocking reloads hand a part over the moment it exists, so two keep the player fed
+   * (bench/delay.bench.ts measures stalls on a lossy 150 ms link).
+   */
   readonly partHoldBackS: number;
   /** CAN-SKIP-UNTIL: six target durations (the spec's minimum). */
   readonly canSkipUntilS: number;
@@ -53,6 +67,11 @@ export function playlistTiming(opts: LlHlsPlaylistOptions = {}): PlaylistTiming 
     throw new TypeError(`partTargetS must be 0.2..1 s in steps of 20 ms, got ${partTargetS}`);
   }
   const partSamples = (partMs * TIMESCALE) / 1000;
+  const frameSamples = opts.frameSamples ?? 960;
+  if (!Number.isInteger(frameSamples) || frameSamples < 1 || frameSamples > partSamples) {
+    throw new TypeError(`frameSamples must be a whole number of samples up to a part, got ${frameSamples}`);
+  }
+  const longestPart = Math.ceil(partSamples / frameSamples) * frameSamples;
   const partsPerSegment = Math.max(1, Math.round((opts.segmentTargetS ?? 4) / partTargetS));
   const segmentSamples = partSamples * partsPerSegment;
   const targetDurationS = Math.max(1, Math.round(segmentSamples / TIMESCALE));
@@ -65,12 +84,12 @@ export function playlistTiming(opts: LlHlsPlaylistOptions = {}): PlaylistTiming 
     throw new TypeError(`windowSegments ${windowSegments} keeps less than 3 target durations`);
   }
   return {
-    partTargetS: partMs / 1000,
+    partTargetS: longestPart / TIMESCALE,
     partSamples,
     partsPerSegment,
     segmentSamples,
     targetDurationS,
-    partHoldBackS: (3 * partMs) / 1000,
+    partHoldBackS: (2 * longestPart) / TIMESCALE,
     canSkipUntilS: 6 * targetDurationS,
     windowSegments,
   };
@@ -103,6 +122,18 @@ export interface RenderOptions {
   readonly skip?: boolean;
 }
 
+export interface BytesOptions extends RenderOptions {
+  /** The gzip-compressed body, for a client that accepts it. */
+  readonly gzip?: boolean;
+}
+
+/** One rendering, kept until the playlist changes, with its bytes made once for every request. */
+interface Rendering {
+  readonly text: string;
+  readonly body: Buffer;
+  gzipped?: Buffer;
+}
+
 export class LlHlsPlaylist {
   readonly timing: PlaylistTiming;
   readonly uris: PlaylistUris;
@@ -112,13 +143,14 @@ export class LlHlsPlaylist {
   #ended = false;
   /**
    * The last rendering, full and delta, until the playlist changes: a crowd's blocking reloads all
-   * wake on the same part, and each would otherwise render the same text again.
+   * wake on the same part, and each would otherwise render (and encode, and compress) the same text.
    */
-  #rendered: { full?: string; delta?: string } = {};
+  #rendered: { full?: Rendering; delta?: Rendering } = {};
 
   constructor(opts: LlHlsPlaylistOptions = {}) {
     this.timing = playlistTiming(opts);
     this.uris = opts.uris ?? DEFAULT_URIS;
+    this.#nextMsn = opts.firstMsn ?? 0;
   }
 
   get position(): PlaylistPosition {
@@ -173,9 +205,27 @@ export class LlHlsPlaylist {
   }
 
   render(opts: RenderOptions = {}): string {
+    return this.#rendering(opts).text;
+  }
+
+  /**
+   * The rendering as the bytes of a response body (gzip-compressed when asked): the same Buffer for
+   * every request until the playlist changes, compressed at most once per change.
+   */
+  bytes(opts: BytesOptions = {}): Buffer {
+    const r = this.#rendering(opts);
+    if (opts.gzip !== true) return r.body;
+    return (r.gzipped ??= gzipSync(r.body));
+  }
+
+  #rendering(opts: RenderOptions): Rendering {
     const skip = opts.skip === true && !this.#ended;
-    if (skip) return (this.#rendered.delta ??= this.#render(true));
-    return (this.#rendered.full ??= this.#render(false));
+    const make = (): Rendering => {
+      const text = this.#render(skip);
+      return { text, body: Buffer.from(text) };
+    };
+    if (skip) return (this.#rendered.delta ??= make());
+    return (this.#rendered.full ??= make());
   }
 
   #render(skip: boolean): string {
@@ -268,24 +318,37 @@ export function renderVodPlaylist(opts: VodPlaylistOptions): string {
 }
 
 export interface MultivariantOptions {
-  /** URI of the media playlist. */
+  /** URI of the (Opus) media playlist. */
   readonly mediaUri: string;
   /** Peak bits per second including container overhead. */
   readonly bandwidth: number;
   readonly averageBandwidth?: number;
+  /** The AAC-LC rendition, if there is one: its media playlist and peak bits per second. */
+  readonly aac?: { readonly mediaUri: string; readonly bandwidth: number };
 }
 
-/** The multivariant (master) playlist: one audio-only variant, Opus in fMP4. */
+/**
+ * The multivariant (master) playlist: audio-only variants in fMP4. With an AAC-LC rendition, it is listed
+ * FIRST: Safari's native HLS (every iPhone) starts with the first variant it can play, and AAC-LC is the
+ * audio codec Apple lists for HLS, while Opus in MP4 plays only on some Apple devices and versions. hls.js
+ * players pick their level themselves (Rostra's keep Opus: smaller and without the AAC encoder's lookahead).
+ */
 export function renderMultivariantPlaylist(opts: MultivariantOptions): string {
   const average =
     opts.averageBandwidth !== undefined ? `,AVERAGE-BANDWIDTH=${Math.round(opts.averageBandwidth)}` : '';
-  return [
-    '#EXTM3U',
-    '#EXT-X-INDEPENDENT-SEGMENTS',
+  const lines = ['#EXTM3U', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  if (opts.aac) {
+    lines.push(
+      `#EXT-X-STREAM-INF:BANDWIDTH=${Math.round(opts.aac.bandwidth)},CODECS="mp4a.40.2"`,
+      opts.aac.mediaUri,
+    );
+  }
+  lines.push(
     `#EXT-X-STREAM-INF:BANDWIDTH=${Math.round(opts.bandwidth)}${average},CODECS="opus"`,
     opts.mediaUri,
     '',
-  ].join('\n');
+  );
+  return lines.join('\n');
 }
 
 /** Decimal with 3 places: every duration here is a multiple of 20 ms, so this is exact. */

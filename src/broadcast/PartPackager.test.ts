@@ -35,7 +35,8 @@ test('push: cuts a part every 25 frames (0.5 s) and a segment every 8 parts, at 
     [seg.msn, seg.duration, seg.partCount, seg.baseDecodeTime, seg.programDateTimeMs],
     [0, 4, 8, 0, 1_000],
   );
-  assert.deepEqual(seg.bytes, concat(parts.map((p) => p.bytes)));
+  assert.ok(Buffer.isBuffer(seg.bytes) && Buffer.isBuffer(packager.initSegment), 'sent as they are');
+  assert.deepEqual(new Uint8Array(seg.bytes), concat(parts.map((p) => p.bytes)));
   assert.deepEqual(packager.position, { lastMsn: 0, partsInProgress: 0, ended: false });
   assert.equal(packager.part(0, 3), parts[3]?.bytes);
   assert.equal(packager.part(1, 0), undefined); // one frame pending, no part yet

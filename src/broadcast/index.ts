@@ -1,6 +1,8 @@
 // The broadcast's public surface: Opus fMP4 parts, the LL-HLS live window, and blocking-reload decisions.
 export {
   PartPackager,
+  timelineStart,
+  type TimelineStart,
   type PartPackagerOptions,
   type PartPackagerEvents,
   type PackagerFrame,
@@ -18,6 +20,7 @@ export {
   type PlaylistPosition,
   type PlaylistUris,
   type RenderOptions,
+  type BytesOptions,
   type MultivariantOptions,
   type VodPlaylistOptions,
   type VodSegment,
@@ -31,3 +34,20 @@ export {
   type ReloadDecision,
 } from './BlockingReload.js';
 export { opusInitSegment, opusFragment, TIMESCALE, type OpusTrackConfig, type OpusFragment } from './Fmp4.js';
+export {
+  aacInitSegment,
+  aacSampleEntry,
+  movieHeader,
+  audioTrack,
+  audioFragment,
+  aacAudioSpecificConfig,
+  type AacTrackConfig,
+} from './Fmp4.js';
+export {
+  AacRendition,
+  AAC_PLAYLIST,
+  AAC_URIS,
+  type AacRenditionOptions,
+  type BroadcastPcmSource,
+} from './AacRendition.js';
+export { carryQueryParam } from './QueryParamUris.js';

@@ -207,6 +207,71 @@ export function runBusSuite(name: string, open: () => Promise<Bus>): void {
       await until(async () => (await b.counters.hit(key, 150)) === 1);
     });
 
+    test('uniques: distinct members per key, the same from every node; a key runs out after its ttl', async () => {
+      const [a, b] = [await bus(), await bus()];
+      const [key, other] = [unique('uniq'), unique('uniq')];
+      for (let i = 0; i < 40; i++) await (i % 2 ? a : b).uniques.add(key, `l${i % 25}`, 60_000);
+      assert.equal(await a.uniques.count(key), 25);
+      assert.equal(await b.uniques.count(key), 25);
+      assert.equal(await a.uniques.count(other), 0, 'keys are independent');
+      await b.uniques.add(other, 'x', 100);
+      assert.equal(await a.uniques.count(other), 1);
+      await until(async () => (await a.uniques.count(other)) === 0);
+    });
+
+    test('leases: one holder at a time across nodes; renew and release only by the holder', async () => {
+      const [a, b] = [await bus(), await bus()];
+      const key = unique('lease');
+      assert.equal(await a.leases.holder(key), null);
+      assert.equal(await a.leases.acquire(key, 'node-a', 5000), true);
+      assert.equal(await b.leases.acquire(key, 'node-b', 5000), false, 'taken by another holder');
+      assert.equal(await b.leases.holder(key), 'node-a');
+      assert.equal(await a.leases.acquire(key, 'node-a', 5000), true, 'the holder may take it again');
+      assert.equal(await b.leases.renew(key, 'node-b', 5000), false, 'only the holder renews');
+      assert.equal(await a.leases.renew(key, 'node-a', 5000), true);
+      await b.leases.release(key, 'node-b');
+      assert.equal(await a.leases.holder(key), 'node-a', 'only the holder releases');
+      await a.leases.release(key, 'node-a');
+      await a.leases.release(key, 'node-a');
+      assert.equal(await b.leases.holder(key), null);
+      assert.equal(await b.leases.renew(key, 'node-b', 5000), false, 'a free lease is not renewed');
+      assert.equal(await b.leases.acquire(key, 'node-b', 5000), true);
+    });
+
+    test('leases: one of many racing nodes wins; an unrenewed lease runs out and another may take it', async () => {
+      const nodes = [await bus(), await bus(), await bus()];
+      const key = unique('lease');
+      const won = await Promise.all(
+        nodes.flatMap((n, i) => [0, 1, 2].map((j) => n.leases.acquire(key, `node-${i}-${j}`, 150))),
+      );
+      assert.equal(won.filter(Boolean).length, 1, 'exactly one winner');
+      const winner = await nodes[0]?.leases.holder(key);
+      assert.ok(winner);
+      await until(async () => (await nodes[1]?.leases.holder(key)) === null);
+      assert.equal(await nodes[2]?.leases.renew(key, winner, 150), false, 'a lease that ran out is lost');
+      assert.equal(await nodes[2]?.leases.acquire(key, 'late', 5000), true);
+    });
+
+    test('counters: take says when the window ends, peek reads without counting, on every node', async () => {
+      const [a, b] = [await bus(), await bus()];
+      const key = unique('take');
+      assert.deepEqual(await a.counters.peek(key), { count: 0, resetInMs: 0 }, 'no window yet');
+      const first = await a.counters.take(key, 10_000);
+      assert.equal(first.count, 1);
+      assert.ok(first.resetInMs > 0 && first.resetInMs <= 10_000, `resetInMs ${first.resetInMs}`);
+      const second = await b.counters.take(key, 10_000);
+      assert.equal(second.count, 2, 'the other node counts in the same window');
+      assert.ok(second.resetInMs <= first.resetInMs, 'a later hit does not extend the window');
+      const seen = await b.counters.peek(key);
+      assert.equal(seen.count, 2);
+      assert.ok(seen.resetInMs > 0 && seen.resetInMs <= 10_000);
+      assert.equal((await a.counters.peek(key)).count, 2, 'peeking does not count');
+      const short = unique('take');
+      await a.counters.take(short, 150);
+      await until(async () => (await b.counters.peek(short)).count === 0);
+      assert.equal((await b.counters.take(short, 150)).count, 1, 'a new window starts at 1');
+    });
+
     test('close is idempotent, stops delivery, and leaves other nodes working', async () => {
       const [a, b] = [await bus(), await open()];
       const ch = unique('ch');

@@ -3,7 +3,7 @@
  * MemoryHub and then behave like several nodes on one Redis (multi-node tests without Redis).
  */
 import { logger } from '../log/Logger.js';
-import type { Bus, BusMessage, Counters, Unsubscribe } from './Bus.js';
+import type { Bus, BusMessage, CounterWindow, Counters, Leases, Uniques, Unsubscribe } from './Bus.js';
 import { MemoryPresence } from './MemoryPresence.js';
 
 const log = logger('bus.memory');
@@ -15,17 +15,90 @@ class MemoryCounters implements Counters {
   readonly #windows = new Map<string, { count: number; resetAt: number }>();
 
   async hit(key: string, windowMs: number): Promise<number> {
+    return this.#take(key, windowMs).count;
+  }
+
+  async take(key: string, windowMs: number): Promise<CounterWindow> {
+    return this.#take(key, windowMs);
+  }
+
+  async peek(key: string): Promise<CounterWindow> {
+    const now = Date.now();
+    const w = this.#windows.get(key);
+    if (!w || w.resetAt <= now) return { count: 0, resetInMs: 0 };
+    return { count: w.count, resetInMs: w.resetAt - now };
+  }
+
+  #take(key: string, windowMs: number): CounterWindow {
     const now = Date.now();
     const w = this.#windows.get(key);
     if (!w || w.resetAt <= now) {
       this.#windows.set(key, { count: 1, resetAt: now + windowMs });
-      return 1;
+      return { count: 1, resetInMs: windowMs };
     }
-    return ++w.count;
+    return { count: ++w.count, resetInMs: w.resetAt - now };
   }
 
   sweep(now: number): void {
     for (const [key, w] of this.#windows) if (w.resetAt <= now) this.#windows.delete(key);
+  }
+}
+
+/** Leases in one process: a holder and an expiry per key, checked when read. */
+class MemoryLeases implements Leases {
+  readonly #leases = new Map<string, { holder: string; until: number }>();
+
+  #current(key: string, now: number): string | null {
+    const l = this.#leases.get(key);
+    if (!l) return null;
+    if (l.until > now) return l.holder;
+    this.#leases.delete(key);
+    return null;
+  }
+
+  async acquire(key: string, holder: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    const current = this.#current(key, now);
+    if (current !== null && current !== holder) return false;
+    this.#leases.set(key, { holder, until: now + ttlMs });
+    return true;
+  }
+
+  async renew(key: string, holder: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    if (this.#current(key, now) !== holder) return false;
+    this.#leases.set(key, { holder, until: now + ttlMs });
+    return true;
+  }
+
+  async release(key: string, holder: string): Promise<void> {
+    if (this.#current(key, Date.now()) === holder) this.#leases.delete(key);
+  }
+
+  async holder(key: string): Promise<string | null> {
+    return this.#current(key, Date.now());
+  }
+}
+
+/** Exact distinct counts in one process; a key expires ttl after its last add, as in Redis. */
+class MemoryUniques implements Uniques {
+  readonly #sets = new Map<string, { members: Set<string>; until: number }>();
+
+  async add(key: string, member: string, ttlMs: number): Promise<void> {
+    const now = Date.now();
+    let s = this.#sets.get(key);
+    if (!s || s.until <= now) this.#sets.set(key, (s = { members: new Set(), until: 0 }));
+    s.members.add(member);
+    s.until = now + ttlMs;
+  }
+
+  async count(key: string): Promise<number> {
+    const s = this.#sets.get(key);
+    return s && s.until > Date.now() ? s.members.size : 0;
+  }
+
+  sweep(now: number): void {
+    for (const [key, s] of this.#sets) if (s.until <= now) this.#sets.delete(key);
   }
 }
 
@@ -38,6 +111,8 @@ export interface MemoryHubOptions {
 export class MemoryHub {
   readonly presence = new MemoryPresence();
   readonly counters = new MemoryCounters();
+  readonly leases = new MemoryLeases();
+  readonly uniques = new MemoryUniques();
   readonly #channels = new Map<string, Set<Handler>>();
   readonly #sweepIntervalMs: number;
   #timer: NodeJS.Timeout | undefined;
@@ -54,6 +129,7 @@ export class MemoryHub {
       const now = Date.now();
       this.presence.sweepAll(now);
       this.counters.sweep(now);
+      this.uniques.sweep(now);
     }, this.#sweepIntervalMs).unref();
   }
 
@@ -109,6 +185,8 @@ export class MemoryBus implements Bus {
   readonly kind = 'memory' as const;
   readonly presence: MemoryPresence;
   readonly counters: MemoryCounters;
+  readonly leases: Leases;
+  readonly uniques: Uniques;
   readonly #hub: MemoryHub;
   /** This instance's subscriptions, so close() removes exactly them from a shared hub. */
   readonly #subscriptions = new Set<{ channel: string; handler: Handler }>();
@@ -119,6 +197,8 @@ export class MemoryBus implements Bus {
     this.#hub.attach();
     this.presence = this.#hub.presence;
     this.counters = this.#hub.counters;
+    this.leases = this.#hub.leases;
+    this.uniques = this.#hub.uniques;
   }
 
   /** Delivered in a later microtask, never during publish(). After close: dropped. */

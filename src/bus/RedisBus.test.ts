@@ -25,7 +25,49 @@ after(async () => {
   await redis.quit();
 });
 
-runBusSuite('Redis', () => RedisBus.open({ url, prefix }));
+// Presence batches for 5 ms here (100 ms by default): the suite's ttls are a few hundred ms.
+runBusSuite('Redis', () => RedisBus.open({ url, prefix, presence: { flushMs: 5 } }));
+
+describe('RedisPresence: batched and sharded', () => {
+  test('a crowd of touches from one node becomes a few script calls, spread over the shards', async () => {
+    const p = `${prefix}batch-`;
+    const [a, b] = [
+      await RedisBus.open({ url, prefix: p, presence: { shards: 8, flushMs: 50 } }),
+      await RedisBus.open({ url, prefix: p, presence: { shards: 8, flushMs: 50 } }),
+    ];
+    const raw = new Redis(url);
+    try {
+      const calls = async () => {
+        const info = await raw.info('commandstats');
+        return (
+          Number(/cmdstat_evalsha:calls=(\d+)/.exec(info)?.[1] ?? 0) +
+          Number(/cmdstat_eval:calls=(\d+)/.exec(info)?.[1] ?? 0)
+        );
+      };
+      const before = await calls();
+      const n = 2000;
+      await Promise.all(
+        Array.from({ length: n }, (_, i) => a.presence.touch('crowd', `m${i}`, 60_000, i < 10)),
+      );
+      const used = (await calls()) - before;
+      // Other test files may use this Redis at the same time: the bound is loose, the drop is not.
+      assert.ok(used < n / 20, `${used} script calls for ${n} touches`);
+      assert.equal(await b.presence.count('crowd'), n);
+      const sizes = await Promise.all(a.presence.shardKeys('crowd').map((k) => raw.zcard(k)));
+      assert.ok(
+        sizes.every((s) => s > n / 8 / 2),
+        `an even spread: ${sizes.join(', ')}`,
+      );
+      assert.equal((await b.presence.list('crowd', { limit: 100 })).members.length, 10);
+      await b.presence.leave('crowd', 'm0');
+      assert.equal(await a.presence.count('crowd'), n - 1);
+    } finally {
+      await raw.quit();
+      await a.close();
+      await b.close();
+    }
+  });
+});
 
 describe('RedisBus: connections', () => {
   /** Kills this run's connections whose name ends with `role`, as a failover or a network cut would. */
@@ -73,7 +115,13 @@ describe('RedisBus: connections', () => {
       assert.equal(bus.kind, 'redis');
       await bus.presence.touch('r', 'm', 5000, false);
       const raw = new Redis(url);
-      assert.equal(await raw.zcard(`${prefix}open-presence:{r}`), 1);
+      const shards = (bus as RedisBus).presence.shardKeys('r');
+      assert.ok(shards.every((k) => k.startsWith(`${prefix}open-presence:{r#`)));
+      const cards = await Promise.all(shards.map((k) => raw.zcard(k)));
+      assert.equal(
+        cards.reduce((x, y) => x + y, 0),
+        1,
+      );
       await raw.quit();
     } finally {
       await bus.close();

@@ -7,8 +7,8 @@
  */
 import { Redis } from 'ioredis';
 import { logger } from '../log/Logger.js';
-import type { Bus, BusMessage, Counters, Unsubscribe } from './Bus.js';
-import { RedisPresence } from './RedisPresence.js';
+import type { Bus, BusMessage, CounterWindow, Counters, Leases, Uniques, Unsubscribe } from './Bus.js';
+import { RedisPresence, type RedisPresenceOptions } from './RedisPresence.js';
 
 const log = logger('bus.redis');
 
@@ -31,6 +31,117 @@ class RedisCounters implements Counters {
     if (err) throw err;
     return Number(n);
   }
+
+  /** INCR, PEXPIRE NX and PTTL in one MULTI: the count and when its window ends. */
+  async take(key: string, windowMs: number): Promise<CounterWindow> {
+    const k = `${this.#prefix}hits:${key}`;
+    const res = await this.#redis.multi().incr(k).pexpire(k, windowMs, 'NX').pttl(k).exec();
+    const [err, n] = res?.[0] ?? [new Error('INCR gave no reply'), 0];
+    if (err) throw err;
+    const ttl = Number(res?.[2]?.[1] ?? windowMs);
+    return { count: Number(n), resetInMs: ttl > 0 ? ttl : windowMs };
+  }
+
+  async peek(key: string): Promise<CounterWindow> {
+    const k = `${this.#prefix}hits:${key}`;
+    const res = await this.#redis.multi().get(k).pttl(k).exec();
+    const count = Number(res?.[0]?.[1] ?? 0);
+    const ttl = Number(res?.[1]?.[1] ?? 0);
+    if (!Number.isFinite(count) || count <= 0 || ttl <= 0) return { count: 0, resetInMs: 0 };
+    return { count, resetInMs: ttl };
+  }
+}
+
+/** KEYS: lease. ARGV: holder, ttl ms. Free → taken; already ours → extended; another's → 0. */
+const LEASE_ACQUIRE = `
+local current = redis.call('GET', KEYS[1])
+if current == false then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+if current == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0`;
+
+/** KEYS: lease. ARGV: holder, ttl ms. Extends only a lease that is still ours. */
+const LEASE_RENEW = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0`;
+
+/** KEYS: lease. ARGV: holder. Deletes only a lease that is still ours. */
+const LEASE_RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0`;
+
+type LeaseRedis = Redis & {
+  rostraLeaseAcquire(key: string, holder: string, ttlMs: number): Promise<number>;
+  rostraLeaseRenew(key: string, holder: string, ttlMs: number): Promise<number>;
+  rostraLeaseRelease(key: string, holder: string): Promise<number>;
+};
+
+/** The single-instance Redis lock pattern (redis.io, "Distributed Locks"): SET NX PX + compare-and-set. */
+class RedisLeases implements Leases {
+  readonly #redis: LeaseRedis;
+  readonly #prefix: string;
+
+  constructor(redis: Redis, prefix: string) {
+    if (!('rostraLeaseAcquire' in redis)) {
+      redis.defineCommand('rostraLeaseAcquire', { numberOfKeys: 1, lua: LEASE_ACQUIRE });
+      redis.defineCommand('rostraLeaseRenew', { numberOfKeys: 1, lua: LEASE_RENEW });
+      redis.defineCommand('rostraLeaseRelease', { numberOfKeys: 1, lua: LEASE_RELEASE });
+    }
+    this.#redis = redis as LeaseRedis;
+    this.#prefix = prefix;
+  }
+
+  #key(key: string): string {
+    return `${this.#prefix}lease:${key}`;
+  }
+
+  async acquire(key: string, holder: string, ttlMs: number): Promise<boolean> {
+    return (await this.#redis.rostraLeaseAcquire(this.#key(key), holder, Math.ceil(ttlMs))) === 1;
+  }
+
+  async renew(key: string, holder: string, ttlMs: number): Promise<boolean> {
+    return (await this.#redis.rostraLeaseRenew(this.#key(key), holder, Math.ceil(ttlMs))) === 1;
+  }
+
+  async release(key: string, holder: string): Promise<void> {
+    await this.#redis.rostraLeaseRelease(this.#key(key), holder);
+  }
+
+  async holder(key: string): Promise<string | null> {
+    return this.#redis.get(this.#key(key));
+  }
+}
+
+/** PFADD and a key ttl in one MULTI; PFCOUNT. */
+class RedisUniques implements Uniques {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+
+  constructor(redis: Redis, prefix: string) {
+    this.#redis = redis;
+    this.#prefix = prefix;
+  }
+
+  async add(key: string, member: string, ttlMs: number): Promise<void> {
+    const k = `${this.#prefix}uniques:${key}`;
+    const res = await this.#redis.multi().pfadd(k, member).pexpire(k, Math.ceil(ttlMs)).exec();
+    const err = res?.find(([e]) => e)?.[0];
+    if (err) throw err;
+  }
+
+  async count(key: string): Promise<number> {
+    return this.#redis.pfcount(`${this.#prefix}uniques:${key}`);
+  }
 }
 
 export interface RedisBusOptions {
@@ -38,6 +149,8 @@ export interface RedisBusOptions {
   url: string;
   /** Put before every key and channel (default `rostra:`). */
   prefix?: string;
+  /** Presence: sorted sets per room, and how long touches are gathered per write (RedisPresence). */
+  presence?: RedisPresenceOptions;
 }
 
 interface Channel {
@@ -50,6 +163,8 @@ export class RedisBus implements Bus {
   readonly kind = 'redis' as const;
   readonly presence: RedisPresence;
   readonly counters: RedisCounters;
+  readonly leases: RedisLeases;
+  readonly uniques: RedisUniques;
   readonly #redis: Redis;
   readonly #url: string;
   readonly #prefix: string;
@@ -61,8 +176,10 @@ export class RedisBus implements Bus {
     this.#redis = redis;
     this.#url = opts.url;
     this.#prefix = opts.prefix ?? 'rostra:';
-    this.presence = new RedisPresence(redis, this.#prefix);
+    this.presence = new RedisPresence(redis, this.#prefix, opts.presence);
     this.counters = new RedisCounters(redis, this.#prefix);
+    this.leases = new RedisLeases(redis, this.#prefix);
+    this.uniques = new RedisUniques(redis, this.#prefix);
   }
 
   /** Connects the command connection (rejects if Redis cannot be reached now). */
@@ -146,6 +263,7 @@ export class RedisBus implements Bus {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#channels.clear();
+      await this.presence.flush().catch(() => undefined); // logged where it failed
       await Promise.all([quit(this.#redis), this.#sub ? quit(this.#sub) : undefined]);
     })();
     return this.#closing;

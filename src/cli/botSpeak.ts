@@ -1,6 +1,6 @@
 /** `rostra bot speak`: one speaker bot on a space's stage, as a given user, reporting what it hears. */
 import { readWavFile, type BotAudio } from '../bot/index.js';
-import { ApiClient } from './ApiClient.js';
+import { RostraClient } from '../client/index.js';
 import { numberFlag, parseArgs, UsageError } from './args.js';
 import { reportLines, runFor, startBot } from './BotRunner.js';
 
@@ -35,13 +35,16 @@ export async function botCommand(argv: string[]): Promise<number> {
   }
   const spaceId = args.values.get('space');
   if (spaceId === undefined) throw new UsageError('--space is required');
-  const api = new ApiClient(args.values.get('server') ?? 'http://localhost:8080', args.values.get('token'));
+  const api = RostraClient.over(
+    args.values.get('server') ?? 'http://localhost:8080',
+    args.values.get('token'),
+  );
   const handle = args.values.get('handle');
   const me =
     handle !== undefined
-      ? await api.signIn(handle, args.values.get('password') ?? '')
+      ? (await api.signIn(handle, args.values.get('password') ?? '')).user
       : api.token !== undefined
-        ? await api.call<{ id: string }>('GET', '/api/v1/me')
+        ? await api.me()
         : undefined;
   if (!me) throw new UsageError('give --token, or --handle and --password');
   const wav = args.values.get('wav');
@@ -58,13 +61,13 @@ export async function botCommand(argv: string[]): Promise<number> {
   const listenHz = (args.values.get('listen') ?? '330,440,550,660,770,880,990').split(',').map(Number);
   const runner = startBot(
     handle ?? me.id,
-    `${api.base}/api/v1/spaces/${spaceId}/whip`,
+    `${api.origin}/api/v1/spaces/${spaceId}/whip`,
     api.token as string,
     audio,
     listenHz,
   );
   const connectMs = await runner.bot.start();
-  await api.call('POST', `/api/v1/spaces/${spaceId}/users/${me.id}/unmute`);
+  await api.moderate(spaceId, me.id, 'unmute');
   if (!args.booleans.has('json')) console.log(`On stage in ${Math.round(connectMs)} ms.`);
   let since = performance.now();
   try {

@@ -3,7 +3,7 @@
  * stage, and prints where to listen. `--json` prints one line at start, then one line per bot per second.
  */
 import { randomBytes } from 'node:crypto';
-import { ApiClient, ApiError } from './ApiClient.js';
+import { ApiError, RostraClient } from '../client/index.js';
 import { numberFlag, parseArgs, UsageError } from './args.js';
 import { reportLines, runFor, startBot, type RunningBot } from './BotRunner.js';
 
@@ -36,29 +36,35 @@ export async function demo(argv: string[]): Promise<number> {
 
   const suffix = randomBytes(3).toString('hex');
   const password = randomBytes(12).toString('base64url');
-  const host = new ApiClient(server);
-  await host.signUp(`demo_h_${suffix}`, password, 'Demo Host');
-  const space = await host.call<{ id: string; pageUrl: string }>('POST', '/api/v1/spaces', {
+  const host = RostraClient.over(server);
+  const hostHandle = `demo_h_${suffix}`;
+  await host.signUp(hostHandle, password, 'Demo Host');
+  const space = await host.createSpace({
     title: args.values.get('title') ?? 'Rostra demo',
     topics: ['demo'],
     record: true,
   });
-  const users: { name: string; client: ApiClient; id: string }[] = [{ name: 'host', client: host, id: '' }];
+  const users: { name: string; client: RostraClient; id: string }[] = [
+    { name: 'host', client: host, id: '' },
+  ];
   for (let i = 1; i < count; i++) {
-    const client = new ApiClient(server);
-    const user = await client.signUp(`demo_s${i}_${suffix}`, password, `Demo Speaker ${i}`);
-    await host.call('POST', `/api/v1/spaces/${space.id}/users/${user.id}/invite`);
-    await client.call('POST', `/api/v1/spaces/${space.id}/invitation`, { accept: true });
-    await client.call('POST', `/api/v1/spaces/${space.id}/users/${user.id}/unmute`);
+    const client = RostraClient.over(server);
+    const { user } = await client.signUp(`demo_s${i}_${suffix}`, password, `Demo Speaker ${i}`);
+    await host.moderate(space.id, user.id, 'invite');
+    await client.answerInvitation(space.id, true);
+    await client.moderate(space.id, user.id, 'unmute');
     users.push({ name: `speaker${i}`, client, id: user.id });
   }
-  const playlistUrl = `${host.base}/live/${space.id}/index.m3u8`;
-  if (json) console.log(JSON.stringify({ spaceId: space.id, pageUrl: space.pageUrl, playlistUrl }));
+  const playlistUrl = `${host.origin}/live/${space.id}/index.m3u8`;
+  // The host's login, so a newcomer can sign in as the host in the browser and take control of the space.
+  const login = { handle: hostHandle, password };
+  if (json)
+    console.log(JSON.stringify({ spaceId: space.id, pageUrl: space.pageUrl, playlistUrl, host: login }));
   log(
-    `Space "${space.id}" is live with ${count} bot speaker(s).\n  Open ${space.pageUrl}\n  or run: npx rostra listen ${space.pageUrl}`,
+    `Space "${space.id}" is live with ${count} bot speaker(s).\n  Open ${space.pageUrl}\n  or run: npx rostra listen ${space.pageUrl}\n  To host it in the browser, sign in at ${host.origin}/signin as "${login.handle}" with password "${login.password}".`,
   );
 
-  const whipUrl = `${host.base}/api/v1/spaces/${space.id}/whip`;
+  const whipUrl = `${host.origin}/api/v1/spaces/${space.id}/whip`;
   const listenHz = tones.slice(0, count);
   const bots: RunningBot[] = users.map((u, i) =>
     startBot(
@@ -90,7 +96,7 @@ export async function demo(argv: string[]): Promise<number> {
     });
   } finally {
     await Promise.all(bots.map((b) => b.bot.stop()));
-    await host.call('POST', `/api/v1/spaces/${space.id}/end`).catch((err: unknown) => {
+    await host.endSpace(space.id).catch((err: unknown) => {
       if (!(err instanceof ApiError)) throw err;
     });
     log('The demo space has ended.');

@@ -1,29 +1,27 @@
 /** The `rostra` command line: one verb per job. */
-import { ApiError } from './ApiClient.js';
+import { ApiError } from '../client/index.js';
 import { UsageError } from './args.js';
 import { botCommand } from './botSpeak.js';
 import { demo } from './demo.js';
-import { listen, LISTEN_USAGE } from './listen.js';
+import { listen } from './listen.js';
 import { loadtest } from './loadtest.js';
-import { serve } from './serve.js';
+import { serve, serveUsage } from './serve.js';
 
-const USAGE = `Usage: rostra <command> [options]
+/** Every command, with where its own help is; serve's options follow. */
+export function usage(): string {
+  return `Usage: rostra <command> [options]
 
 Commands:
-  serve [--port N] [--data DIR] [--database-url URL] [--redis-url URL] [--public-url URL]
-        [--host ADDR] [--log-level LEVEL] [--announced-ip IP[,IP]]
-        [--max-listeners-per-space N] [--max-listeners-per-node N]
-        Run a Rostra node (defaults: port 8080, data in ./data, embedded database, in-memory bus).
-        Every flag also has an environment variable: PORT, ROSTRA_DATA, DATABASE_URL, REDIS_URL,
-        ROSTRA_PUBLIC_URL, HOST, ROSTRA_LOG_LEVEL, ROSTRA_ANNOUNCED_IP, ROSTRA_SECRET, ...
-  demo  Open a live space with bot speakers on a running server (see rostra demo --help).
-  bot speak  Put one bot speaker on a space's stage (see rostra bot speak --help).
-  loadtest <page or playlist URL> [--listeners N] [--ramp S] [--duration S] [--json]
-        Simulated LL-HLS listeners against a node or edge (see rostra loadtest --help).
-  help  Show this text.
+  serve [options]   Run a Rostra node; its options are below (rostra serve --help).
+  demo              Open a live space with bot speakers on a running server (rostra demo --help).
+  bot speak         Put one bot speaker on a space's stage (rostra bot speak --help).
+  listen <URL>      A headless LL-HLS player: what it hears, stalls and delay (rostra listen --help).
+  loadtest <URL>    Simulated LL-HLS listeners against a node or edge (rostra loadtest --help).
+  help              Show this text.
 
-${LISTEN_USAGE}
+${serveUsage()}
 `;
+}
 
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -60,10 +58,10 @@ async function run(argv: string[]): Promise<number> {
     case 'help':
     case '--help':
     case '-h':
-      console.log(USAGE);
+      console.log(usage());
       return 0;
     default:
-      console.error(`rostra: unknown command "${command}"\n\n${USAGE}`);
+      console.error(`rostra: unknown command "${command}" (rostra --help lists them)`);
       return 2;
   }
 }

@@ -7,81 +7,281 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { processEnv, type Env } from './env.js';
+import { listOptions, type ConfigOption, type OptionNames } from './options.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().min(1);
 const nonNegativeInt = z.coerce.number().int().min(0);
+/** A switch given as a flag or variable value: on/off, true/false, yes/no or 1/0. */
+const onOff = z
+  .union([z.boolean(), z.enum(['on', 'off', 'true', 'false', 'yes', 'no', '1', '0'])])
+  .transform((v) => v === true || v === 'on' || v === 'true' || v === 'yes' || v === '1');
 
 const ConfigSchema = z
   .object({
-    /** HTTP port. 0 picks a free one (tests). */
-    port: port.default(8080),
-    /** Interface to bind. */
-    host: z.string().min(1).default('0.0.0.0'),
-    /**
-     * Behind a load balancer: the proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed for
-     * the client address (per-IP limits). Empty = the socket's address. A list, not a hop count, so a
-     * client talking directly cannot spoof its address.
-     */
+    port: port.default(8080).describe('HTTP port. 0 picks a free one (tests).'),
+    host: z.string().min(1).default('0.0.0.0').describe('Interface to bind.'),
     trustedProxies: z
       .array(z.string().regex(/^[0-9a-fA-F.:]+(\/\d{1,3})?$/, 'an IP address or CIDR range'))
-      .default([]),
-    /** How clients reach this node, for links in answers. Defaults to http://localhost:<port>. */
-    publicUrl: z.url({ protocol: /^https?$/ }).optional(),
-    /** Where the embedded database, the secret and recordings live. Empty = in memory (tests only). */
-    dataDir: z.string().default('./data'),
-    /** PostgreSQL instead of the embedded PGlite. */
-    databaseUrl: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-    /** Redis instead of the in-memory bus (needed for more than one node). */
-    redisUrl: z.url({ protocol: /^rediss?$/ }).optional(),
-    /** Key for session tokens and listener tickets; every node of a cluster needs the same. At least 32 chars. */
-    secret: z.string().min(32).optional(),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    /** Addresses put in ICE candidates for speakers' WebRTC (like mediasoup's announcedIp). */
-    announcedIps: z.array(z.ipv4().or(z.ipv6())).min(1).default(['127.0.0.1']),
+      .default([])
+      .describe(
+        "Behind a load balancer: the proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed for the client address (per-IP limits). Empty = the socket's address. A list, not a hop count, so a client talking directly cannot spoof its address.",
+      ),
+    publicUrl: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe('How clients reach this node, for links in answers. Defaults to http://localhost:<port>.'),
+    internalUrl: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe(
+        'How the other nodes of a cluster reach this one (media proxied to the owner of a space). Defaults to http://127.0.0.1:<port>, right for one node; set it to an address the others can reach.',
+      ),
+    dataDir: z
+      .string()
+      .default('./data')
+      .describe(
+        'Where the embedded database, the secret and recordings live. Empty = in memory (tests only).',
+      ),
+    databaseUrl: z
+      .url({ protocol: /^postgres(ql)?$/ })
+      .optional()
+      .describe('PostgreSQL instead of the embedded PGlite.'),
+    redisUrl: z
+      .url({ protocol: /^rediss?$/ })
+      .optional()
+      .describe('Redis instead of the in-memory bus (needed for more than one node).'),
+    secret: z
+      .string()
+      .min(32)
+      .optional()
+      .describe(
+        'Key for session tokens and listener tickets; every node of a cluster needs the same. At least 32 chars.',
+      ),
+    logLevel: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info')
+      .describe('How much the node logs: fatal, error, warn, info, debug, trace or silent.'),
+    announcedIps: z
+      .array(z.ipv4().or(z.ipv6()))
+      .min(1)
+      .default(['127.0.0.1'])
+      .describe("Addresses put in ICE candidates for speakers' WebRTC (like mediasoup's announcedIp)."),
     limits: z
       .object({
-        maxCohosts: nonNegativeInt.default(2),
-        maxSpeakers: nonNegativeInt.default(10),
-        maxTopics: nonNegativeInt.default(3),
-        scheduleHorizonDays: positiveInt.default(14),
-        /** 0 = no cap. Beyond it, joins get 503 space_unavailable with Retry-After. */
-        listenersPerSpace: nonNegativeInt.default(0),
-        /** Live listeners admitted through this node, over all spaces. 0 = no cap. */
-        listenersPerNode: nonNegativeInt.default(200_000),
-        /** Pending requests to speak kept per space; more are refused (a flood must not grow the table). */
-        pendingRequestsPerSpace: positiveInt.default(500),
-        /** Reactions one user may send per 10 s. */
-        reactionsPer10s: positiveInt.default(20),
-        /** HTTP body size limit in bytes. */
-        bodyBytes: positiveInt.default(64 * 1024),
+        maxCohosts: nonNegativeInt.default(2).describe('Co-hosts a host may appoint.'),
+        maxSpeakers: nonNegativeInt
+          .default(10)
+          .describe('Speakers on a stage besides the host and co-hosts.'),
+        maxTopics: nonNegativeInt.default(3).describe('Topics a space may have.'),
+        scheduleHorizonDays: positiveInt
+          .default(14)
+          .describe('How far ahead a space may be scheduled, days.'),
+        listenersPerSpace: nonNegativeInt
+          .default(0)
+          .describe('0 = no cap. Beyond it, joins get 503 space_unavailable with Retry-After.'),
+        listenersPerNode: nonNegativeInt
+          .default(200_000)
+          .describe('Live listeners admitted through this node, over all spaces. 0 = no cap.'),
+        pendingRequestsPerSpace: positiveInt
+          .default(500)
+          .describe(
+            'Pending requests to speak kept per space; more are refused (a flood must not grow the table).',
+          ),
+        reactionsPer10s: positiveInt.default(20).describe('Reactions one user may send per 10 s.'),
+        bodyBytes: positiveInt.default(64 * 1024).describe('HTTP body size limit in bytes.'),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('Limits on spaces, stages and requests.'),
     media: z
       .object({
-        /** LL-HLS part length in ms: 200..1000, a multiple of the 20 ms Opus frame. */
-        partTargetMs: z.coerce.number().int().min(200).max(1000).multipleOf(20).default(500),
-        /** LL-HLS segment length in seconds (a whole number of parts). */
-        segmentTargetS: z.coerce.number().min(1).max(10).default(4),
-        /** The broadcast mix's Opus bitrate. */
-        bitrate: z.coerce.number().int().min(6000).max(256_000).default(32_000),
-        /** Days a recording is kept after its space ends. */
-        retentionDays: positiveInt.default(30),
+        partTargetMs: z.coerce
+          .number()
+          .int()
+          .min(200)
+          .max(1000)
+          .multipleOf(20)
+          .default(500)
+          .describe('LL-HLS part length in ms: 200..1000, a multiple of the 20 ms Opus frame.'),
+        segmentTargetS: z.coerce
+          .number()
+          .min(1)
+          .max(10)
+          .default(4)
+          .describe('LL-HLS segment length in seconds (a whole number of parts).'),
+        bitrate: z.coerce
+          .number()
+          .int()
+          .min(6000)
+          .max(256_000)
+          .default(32_000)
+          .describe("The broadcast mix's Opus bitrate."),
+        aac: onOff
+          .default(true)
+          .describe(
+            "An AAC-LC rendition beside Opus, for iPhones' native HLS (docs/capacity.md has its cost).",
+          ),
+        aacBitrate: z.coerce
+          .number()
+          .int()
+          .min(16_000)
+          .max(256_000)
+          .default(48_000)
+          .describe("The AAC rendition's bitrate."),
+        retentionDays: positiveInt.default(30).describe('Days a recording is kept after its space ends.'),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('The broadcast: parts, segments, codecs and recordings.'),
+    guard: z
+      .object({
+        joinsPerIp: positiveInt
+          .default(600)
+          .describe(
+            'Joins (POST /listen) per client address per 10 s; 300 people behind one NAT join within 1 s.',
+          ),
+        joinsPerPrefix: positiveInt
+          .default(3000)
+          .describe(
+            'Joins per /24 (IPv4) or /48 (IPv6) per 10 s: several NAT addresses of one carrier share it.',
+          ),
+        joinsPerAccount: positiveInt.default(30).describe('Joins per account per 10 s.'),
+        signUpsPerIp: positiveInt.default(30).describe('Sign-ups per address per 10 minutes.'),
+        signInFailuresPerClient: positiveInt
+          .default(10)
+          .describe(
+            'Failed sign-ins per (handle, address) per 15 minutes; then that pair waits, nobody else does.',
+          ),
+        signInFailuresPerIp: positiveInt
+          .default(50)
+          .describe('Failed sign-ins per address per 15 minutes, over all handles.'),
+        scryptConcurrency: positiveInt
+          .default(2)
+          .describe('Password hashes (scrypt) computed at once; more wait in a short queue.'),
+        scryptQueue: nonNegativeInt
+          .default(16)
+          .describe('Password hashes waiting; beyond, 503 server_busy with Retry-After.'),
+        whipPerAccount: positiveInt.default(30).describe('WHIP offers per account per minute.'),
+        whipPerIp: positiveInt.default(120).describe('WHIP offers per address per minute.'),
+        reactionsPerIp: positiveInt
+          .default(600)
+          .describe('Reactions per address per 10 s (the per-user limit is limits.reactionsPer10s).'),
+        wsConnectsPerIp: positiveInt.default(600).describe('WebSocket connects per address per minute.'),
+        wsMessagesPerSecond: positiveInt
+          .default(20)
+          .describe('Messages one WebSocket may send per second (3x closes it).'),
+        wsHelloSeconds: positiveInt
+          .default(5)
+          .describe(
+            'A WebSocket that neither authenticates nor subscribes within this many seconds is closed.',
+          ),
+        junkPerIp: positiveInt
+          .default(300)
+          .describe(
+            'Refused answers (4xx) per address per 10 s before every request from it is refused at the door.',
+          ),
+        connectionsPerIp: nonNegativeInt
+          .default(2000)
+          .describe('Open TCP connections per address (0 = no cap).'),
+        connectionsPerNode: nonNegativeInt
+          .default(60_000)
+          .describe('Open TCP connections per node (0 = no cap).'),
+        websocketsPerIp: positiveInt.default(1000).describe('Open WebSockets per address.'),
+        websocketsPerNode: positiveInt.default(50_000).describe('Open WebSockets per node.'),
+        heldReloadsPerNode: positiveInt
+          .default(30_000)
+          .describe('Held blocking playlist reloads per node; more are answered at once.'),
+        heldReloadsPerIp: positiveInt.default(1500).describe('Held blocking reloads per address.'),
+        headersTimeoutMs: positiveInt.default(10_000).describe('Time to send the request headers.'),
+        requestTimeoutMs: positiveInt
+          .default(30_000)
+          .describe('Time to send the whole request (headers and body).'),
+        keepAliveTimeoutMs: positiveInt
+          .default(10_000)
+          .describe('An idle keep-alive connection is closed after this.'),
+        eventLoopDelayMs: positiveInt
+          .default(200)
+          .describe(
+            'Event-loop delay (p99 over the last second) above which new anonymous joins wait in line.',
+          ),
+        heapFraction: z.coerce
+          .number()
+          .gt(0)
+          .max(1)
+          .default(0.85)
+          .describe(
+            'Heap in use, as a share of the heap limit, above which new anonymous joins wait in line.',
+          ),
+        heldRequests: positiveInt
+          .default(20_000)
+          .describe('Held requests above which new anonymous joins wait in line.'),
+        shedding: onOff
+          .default(true)
+          .describe(
+            'Shed new joins by measured pressure (the ladder); off keeps only the fixed limits and caps.',
+          ),
+        queueRatePerSecond: positiveInt
+          .default(50)
+          .describe('Anonymous joins let through the line per second per node while under pressure.'),
+        firstTicketSeconds: positiveInt
+          .default(45)
+          .describe(
+            "An anonymous listener's first ticket lives this long; the first heartbeat gives a full one.",
+          ),
+      })
+      .prefault({})
+      .describe(
+        'The guard (docs/guard.md): rate limits, connection caps, deadlines and shedding, for a public server.',
+      ),
+    cluster: z
+      .object({
+        leaseMs: z.coerce
+          .number()
+          .int()
+          .min(1000)
+          .max(60_000)
+          .default(5000)
+          .describe(
+            "Lease on a live space's media: another node takes the space over this long after its owner died.",
+          ),
+        ownerTimeoutMs: z.coerce
+          .number()
+          .int()
+          .min(1000)
+          .max(120_000)
+          .default(10_000)
+          .describe(
+            'A request proxied to the owner fails with a coded error after this long (above any blocking reload).',
+          ),
+      })
+      .prefault({})
+      .describe(
+        "Several nodes, one space (docs/edge.md): who owns a live space's media, and reaching the owner.",
+      ),
     timing: z
       .object({
-        /** Listener ticket lifetime; heartbeats renew it. */
-        ticketTtlSeconds: positiveInt.default(120),
-        /** How often clients send presence heartbeats. */
-        heartbeatSeconds: positiveInt.default(15),
-        /** How often the live listener count is pushed to clients. */
-        countPushMs: positiveInt.default(2000),
-        sessionTtlDays: positiveInt.default(30),
-        /** Seconds to wait before a refused join retries. */
-        retryAfterSeconds: positiveInt.default(15),
+        ticketTtlSeconds: positiveInt.default(120).describe('Listener ticket lifetime; heartbeats renew it.'),
+        heartbeatSeconds: positiveInt.default(15).describe('How often clients send presence heartbeats.'),
+        countPushMs: positiveInt
+          .default(2000)
+          .describe('How often the live listener count is pushed to clients.'),
+        sessionTtlDays: positiveInt.default(30).describe('A session token lives this many days.'),
+        retryAfterSeconds: positiveInt.default(15).describe('Seconds to wait before a refused join retries.'),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('Tickets, heartbeats, sessions and pushes.'),
+    lifecycle: z
+      .object({
+        hostAbsentMinutes: positiveInt
+          .default(5)
+          .describe(
+            'A live space whose host and co-hosts are all gone (no event socket, no WHIP peer) this long ends.',
+          ),
+        ghostSpeakerSeconds: positiveInt
+          .default(120)
+          .describe('A speaker whose WHIP peer is gone this long leaves the stage.'),
+      })
+      .prefault({})
+      .describe('When live spaces and speakers end by themselves.'),
   })
   .strict()
   .refine((c) => c.timing.ticketTtlSeconds >= 2 * c.timing.heartbeatSeconds, {
@@ -102,50 +302,31 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/**
+ * Names kept from before flags and variables were derived from the schema (options.ts). A new option
+ * needs no entry: give it a `.describe('…')` in the schema and it has a flag, a variable and a help line.
+ */
+const LEGACY_NAMES: Record<string, OptionNames> = {
+  port: { env: 'PORT' },
+  host: { env: 'HOST' },
+  dataDir: { flag: 'data' },
+  databaseUrl: { env: 'DATABASE_URL' },
+  redisUrl: { env: 'REDIS_URL' },
+  announcedIps: { flag: 'announced-ip' },
+  'limits.listenersPerSpace': { flag: 'max-listeners-per-space' },
+  'limits.listenersPerNode': { flag: 'max-listeners-per-node' },
+  'media.partTargetMs': { flag: 'part-ms' },
+  'media.segmentTargetS': { flag: 'segment-seconds' },
+};
+
+/** Every option with its flag, variable, default and help line. */
+export const CONFIG_OPTIONS: readonly ConfigOption[] = listOptions(ConfigSchema, LEGACY_NAMES);
+
 /** Flag name → config path. Flags win over environment variables. */
-const FLAGS: Record<string, string> = {
-  port: 'port',
-  host: 'host',
-  'public-url': 'publicUrl',
-  data: 'dataDir',
-  'database-url': 'databaseUrl',
-  'redis-url': 'redisUrl',
-  'log-level': 'logLevel',
-  'trusted-proxies': 'trustedProxies',
-  'announced-ip': 'announcedIps',
-  'max-listeners-per-space': 'limits.listenersPerSpace',
-  'max-listeners-per-node': 'limits.listenersPerNode',
-  'max-cohosts': 'limits.maxCohosts',
-  'max-speakers': 'limits.maxSpeakers',
-  'part-ms': 'media.partTargetMs',
-  'segment-seconds': 'media.segmentTargetS',
-  bitrate: 'media.bitrate',
-  'retention-days': 'media.retentionDays',
-};
-
+const FLAGS: Record<string, string> = Object.fromEntries(CONFIG_OPTIONS.map((o) => [o.flag, o.path]));
 /** Environment variable → config path. */
-const ENV: Record<string, string> = {
-  PORT: 'port',
-  HOST: 'host',
-  ROSTRA_PUBLIC_URL: 'publicUrl',
-  ROSTRA_DATA: 'dataDir',
-  DATABASE_URL: 'databaseUrl',
-  REDIS_URL: 'redisUrl',
-  ROSTRA_SECRET: 'secret',
-  ROSTRA_LOG_LEVEL: 'logLevel',
-  ROSTRA_TRUSTED_PROXIES: 'trustedProxies',
-  ROSTRA_ANNOUNCED_IP: 'announcedIps',
-  ROSTRA_MAX_LISTENERS_PER_SPACE: 'limits.listenersPerSpace',
-  ROSTRA_MAX_LISTENERS_PER_NODE: 'limits.listenersPerNode',
-  ROSTRA_MAX_COHOSTS: 'limits.maxCohosts',
-  ROSTRA_MAX_SPEAKERS: 'limits.maxSpeakers',
-  ROSTRA_PART_MS: 'media.partTargetMs',
-  ROSTRA_SEGMENT_SECONDS: 'media.segmentTargetS',
-  ROSTRA_BITRATE: 'media.bitrate',
-  ROSTRA_RETENTION_DAYS: 'media.retentionDays',
-};
-
-const LIST_PATHS = new Set(['announcedIps', 'trustedProxies']);
+const ENV: Record<string, string> = Object.fromEntries(CONFIG_OPTIONS.map((o) => [o.env, o.path]));
+const LIST_PATHS = new Set(CONFIG_OPTIONS.filter((o) => o.list).map((o) => o.path));
 
 function setPath(target: Record<string, unknown>, path: string, value: string): void {
   const keys = path.split('.');

@@ -5,23 +5,27 @@
  */
 import { ListenerTickets } from '../auth/ListenerTickets.js';
 import { RostraError } from '../errors/index.js';
+import type { Admission } from '../contract/rest.js';
 import type { Space, User } from '../domain/types.js';
 import { TtlCache } from '../util/TtlCache.js';
 import { Access } from './Access.js';
 import type { Caller, ControlContext } from './Context.js';
 import { NodeAudience } from './NodeAudience.js';
 
-export interface Admission {
-  ticket: string;
-  expiresAt: string;
-  listenerId: string;
-  playlistUrl: string;
-  heartbeatSeconds: number;
-}
-
 /** Reuse a count this long: a crowd of joins must not become a crowd of Bus reads. */
 const COUNT_CACHE_MS = 1000;
 const REMOVALS_CACHE_MS = 5000;
+/** How long a space's unique-listener set outlives its last join (SpaceAnalytics copies it to the Store). */
+const UNIQUES_TTL_MS = 2 * 86_400_000;
+
+/** Where a join comes from, for the guard's ladder (see Guard.admitNewJoin). */
+export interface JoinDoor {
+  ip: string;
+  /** The place-in-line pass the client brought back, if any. */
+  pass: string | undefined;
+  /** Hands the client a pass (a cookie) when it must wait in line. */
+  setPass: (pass: string) => void;
+}
 
 export class Audience {
   readonly #ctx: ControlContext;
@@ -44,13 +48,19 @@ export class Audience {
     return this.#ctx.config.timing.ticketTtlSeconds * 1000;
   }
 
-  /** Asks to listen to a live space; `prior` keeps an anonymous listener's id across rejoins. */
-  async listen(caller: Caller, space: Space, prior?: string): Promise<Admission> {
+  /**
+   * Asks to listen to a live space; `prior` keeps an anonymous listener's id across rejoins. `door` is the
+   * request's address and place-in-line pass, for the guard's ladder (none: not shed, e.g. tests).
+   */
+  async listen(caller: Caller, space: Space, prior?: string, door?: JoinDoor): Promise<Admission> {
     Access.requireState(space, 'live');
     const now = this.#ctx.clock.now();
     const userId = caller?.userId;
-    if (userId !== undefined) await this.#access.assertWelcome(space, userId);
-    else if (!space.anonymousListening) throw new RostraError('sign_in_required');
+    const { guard } = this.#ctx;
+    if (userId !== undefined) {
+      await guard.limits.take([guard.rules.joinAccount, userId]);
+      await this.#access.assertWelcome(space, userId);
+    } else if (!space.anonymousListening) throw new RostraError('sign_in_required');
 
     const previous = prior !== undefined ? this.#ctx.tickets.check(prior, space.id, now) : undefined;
     const listenerId =
@@ -61,14 +71,41 @@ export class Audience {
           : ListenerTickets.listenerIdFor(undefined);
     const nodeKey = `${space.id}/${listenerId}`;
     const already = this.#node.has(nodeKey, now.getTime());
+    // The ladder sheds newcomers only: someone with a valid ticket is already in.
+    if (door && !already && !previous) {
+      const verdict = guard.admitNewJoin({
+        spaceId: space.id,
+        ip: door.ip,
+        signedIn: userId !== undefined,
+        pass: door.pass,
+        nowMs: now.getTime(),
+      });
+      if (verdict.kind === 'wait') {
+        door.setPass(verdict.pass);
+        throw verdict.error;
+      }
+    }
     if (!already) await this.#admit(space, now);
 
-    const issued = this.#ctx.tickets.issue(space.id, listenerId, userId, now);
-    this.#node.touch(nodeKey, now.getTime());
+    // A ticket nobody uses expires soon and never counts toward the node's cap: the listener counts once
+    // their player fetches media here (`active`) or heartbeats, which also renews the ticket in full.
+    const firstTtlS = Math.max(
+      guard.config.firstTicketSeconds,
+      this.#ctx.config.timing.heartbeatSeconds + 10,
+    );
+    const issued = this.#ctx.tickets.issue(
+      space.id,
+      listenerId,
+      userId,
+      now,
+      already ? undefined : firstTtlS,
+    );
+    // Unique live listeners (analytics): a HyperLogLog in Redis, one cheap Bus write per join, no Store write.
+    if (!already) await this.#ctx.bus.uniques.add(Audience.room(space.id), listenerId, UNIQUES_TTL_MS);
     await this.#ctx.bus.presence.touch(
       Audience.room(space.id),
       listenerId,
-      this.#ttlMs,
+      already ? this.#ttlMs : firstTtlS * 1000,
       userId !== undefined,
     );
     return {
@@ -83,9 +120,10 @@ export class Audience {
   /** Keeps a listener counted and returns a renewed ticket. No Store write; a Bus write only. */
   async heartbeat(space: Space, token: unknown): Promise<{ ticket: string; expiresAt: string }> {
     const now = this.#ctx.clock.now();
-    const ticket = this.#ctx.tickets.check(token, space.id, now);
+    const ticket = this.#ctx.tickets.verify(token, space.id, now);
     if (!ticket) throw new RostraError('invalid_ticket');
     Access.requireState(space, 'live');
+    if (this.#ctx.tickets.revoked(ticket)) throw new RostraError('removed_from_space');
     if (ticket.userId !== undefined && (await this.#removedSet(space.id)).has(ticket.userId)) {
       throw new RostraError('removed_from_space');
     }
@@ -98,6 +136,16 @@ export class Audience {
       ticket.userId !== undefined,
     );
     return { ticket: issued.token, expiresAt: issued.ticket.expiresAt.toISOString() };
+  }
+
+  /**
+   * The media path saw this listener's ticket: they are real, so they count toward the node's cap (a map
+   * lookup per request, a write only the first time).
+   */
+  active(spaceId: string, listenerId: string): void {
+    const key = `${spaceId}/${listenerId}`;
+    const nowMs = Date.now();
+    if (!this.#node.has(key, nowMs)) this.#node.touch(key, nowMs);
   }
 
   async leave(space: Space, token: unknown): Promise<void> {
@@ -135,7 +183,12 @@ export class Audience {
       limit,
       ...(cursor !== undefined ? { cursor } : {}),
     });
-    const ids = page.members.filter((m) => m.startsWith('u:')).map((m) => m.slice(2));
+    // A removed user's last heartbeat may still hold their presence on another node for a moment: never list them.
+    const removed = await this.#removedSet(spaceId);
+    const ids = page.members
+      .filter((m) => m.startsWith('u:'))
+      .map((m) => m.slice(2))
+      .filter((id) => !removed.has(id));
     const users = await this.#ctx.store.users.byIds(ids);
     return { users, nextCursor: page.nextCursor, count: await this.count(spaceId) };
   }

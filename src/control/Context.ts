@@ -6,6 +6,7 @@ import type { ListenerTickets } from '../auth/ListenerTickets.js';
 import type { SessionTokens } from '../auth/SessionTokens.js';
 import type { Clock } from './Clock.js';
 import type { EventPublisher } from './EventPublisher.js';
+import type { Guard } from '../guard/Guard.js';
 
 export interface ControlContext {
   readonly config: Config;
@@ -15,6 +16,8 @@ export interface ControlContext {
   readonly sessions: SessionTokens;
   readonly tickets: ListenerTickets;
   readonly events: EventPublisher;
+  /** Rate limits, sign-in limits, bounded hashing, pressure, revocations (src/guard). */
+  readonly guard: Guard;
 }
 
 /** Who makes a request: a signed-in user, or nobody (anonymous). */

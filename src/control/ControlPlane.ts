@@ -5,6 +5,7 @@ import { SessionTokens } from '../auth/SessionTokens.js';
 import type { Bus } from '../bus/Bus.js';
 import type { Config } from '../config/Config.js';
 import type { Store } from '../store/Store.js';
+import { Guard } from '../guard/Guard.js';
 import { Access } from './Access.js';
 import { Accounts } from './Accounts.js';
 import { Audience } from './Audience.js';
@@ -12,6 +13,7 @@ import { systemClock, type Clock } from './Clock.js';
 import type { ControlContext } from './Context.js';
 import { EventPublisher } from './EventPublisher.js';
 import { Reactions } from './Reactions.js';
+import { Pins } from './Pins.js';
 import { Spaces } from './Spaces.js';
 import { StageRoster } from './StageRoster.js';
 
@@ -32,10 +34,12 @@ export class ControlPlane {
   readonly spaces: Spaces;
   readonly stage: StageRoster;
   readonly reactions: Reactions;
+  readonly pins: Pins;
   #closed = false;
 
   private constructor(opts: ControlPlaneOptions) {
     const { config, store, bus } = opts;
+    const guard = new Guard({ config, bus });
     this.ctx = {
       config,
       store,
@@ -47,8 +51,12 @@ export class ControlPlane {
         bus,
         ttlDays: config.timing.sessionTtlDays,
       }),
-      tickets: new ListenerTickets(config.secret, config.timing.ticketTtlSeconds),
+      // A removed user's tickets stop at once on every node (the guard's revocations, a map lookup).
+      tickets: new ListenerTickets(config.secret, config.timing.ticketTtlSeconds, (spaceId, userId) =>
+        guard.revocations.has(spaceId, userId),
+      ),
       events: new EventPublisher(bus),
+      guard,
     };
     this.access = new Access(this.ctx);
     this.accounts = new Accounts(this.ctx, opts.passwordParams);
@@ -56,11 +64,13 @@ export class ControlPlane {
     this.spaces = new Spaces(this.ctx, this.access, this.audience);
     this.stage = new StageRoster(this.ctx, this.access, this.spaces, this.audience);
     this.reactions = new Reactions(this.ctx, this.access);
+    this.pins = new Pins(this.ctx, this.access, this.spaces);
   }
 
   static async start(opts: ControlPlaneOptions): Promise<ControlPlane> {
     const plane = new ControlPlane(opts);
     await plane.ctx.sessions.start();
+    await plane.ctx.guard.start();
     return plane;
   }
 
@@ -70,5 +80,6 @@ export class ControlPlane {
     this.#closed = true;
     await this.reactions.close();
     await this.ctx.sessions.close();
+    await this.ctx.guard.close();
   }
 }

@@ -1,6 +1,7 @@
 /** Puts control-plane events on the Bus, so every node's WebSocket hub can deliver them. */
 import type { Bus } from '../bus/Bus.js';
-import { channels, type BusEnvelope, type ServerEvent } from '../api/protocol.js';
+import type { ServerEvent } from '../contract/protocol.js';
+import { channels, type BusEnvelope } from '../domain/spaceEvents.js';
 
 type Distribute<T> = T extends unknown ? Omit<T, 'v'> : never;
 /** An event as services write it; the version is stamped here. */

@@ -4,7 +4,7 @@
  * million reacting makes a few Bus messages per second per node, not a million.
  */
 import { RostraError } from '../errors/index.js';
-import { REACTION_EMOJI, type ReactionEmoji } from '../api/protocol.js';
+import { REACTION_EMOJI, type ReactionEmoji } from '../contract/reactions.js';
 import type { Space } from '../domain/types.js';
 import { logger } from '../log/Logger.js';
 import { Access } from './Access.js';

@@ -1,7 +1,7 @@
 /** Spaces: create or schedule, start, end, cancel, interest, listing, and the cacheable public view. */
 import { RostraError } from '../errors/index.js';
 import type { Space, SpaceState } from '../domain/types.js';
-import type { SpaceView, StageMemberView, UserView } from '../api/protocol.js';
+import type { SpaceView, StageMemberView, UserView } from '../contract/rest.js';
 import { newId } from '../util/ids.js';
 import { TtlCache } from '../util/TtlCache.js';
 import { Access } from './Access.js';
@@ -138,6 +138,21 @@ export class Spaces {
     await Promise.all([this.#ctx.store.requests.clearSpace(id), this.#audience.close(id)]);
     log.info({ spaceId: id }, 'space ended');
     return ended;
+  }
+
+  /**
+   * Ends a live space that nobody hosts any more (SpaceLifecycle). A compare-and-set: when several nodes
+   * try at once, one wins and announces it; the others get false.
+   */
+  async endUnattended(id: string): Promise<boolean> {
+    const at = this.#ctx.clock.now().toISOString();
+    const ended = await this.#ctx.store.spaces.transition(id, ['live'], 'ended', { endedAt: at });
+    this.invalidate(id);
+    if (!ended) return false;
+    await this.#ctx.events.toSpace(id, { type: 'space.state', spaceId: id, state: 'ended', at });
+    await Promise.all([this.#ctx.store.requests.clearSpace(id), this.#audience.close(id)]);
+    log.info({ spaceId: id }, 'space ended: nobody hosts it');
+    return true;
   }
 
   async cancel(caller: Caller, id: string): Promise<Space> {

@@ -4,7 +4,8 @@
  */
 import { RostraError } from '../errors/index.js';
 import type { Space, SpeakRequest } from '../domain/types.js';
-import type { StageCause, StageMemberView, UserView } from '../api/protocol.js';
+import type { StageCause } from '../contract/protocol.js';
+import type { StageMemberView, UserView } from '../contract/rest.js';
 import { Access, type Relation } from './Access.js';
 import type { Audience } from './Audience.js';
 import type { Caller, ControlContext } from './Context.js';
@@ -186,6 +187,15 @@ export class StageRoster {
     await this.#changed(spaceId, 'left', userId, userId);
   }
 
+  /** A speaker whose WHIP peer stayed gone leaves the stage (SpaceLifecycle); false if someone was faster. */
+  async dropDisconnected(spaceId: string, userId: string): Promise<boolean> {
+    const member = await this.#ctx.store.stage.member(spaceId, userId);
+    if (member?.role !== 'speaker') return false;
+    if (!(await this.#ctx.store.stage.remove(spaceId, userId))) return false;
+    await this.#changed(spaceId, 'disconnected', userId, null);
+    return true;
+  }
+
   /** Moderators mute anyone they outrank; anyone on stage mutes themself. */
   async mute(caller: Caller, spaceId: string, targetId: string): Promise<void> {
     const space = await this.#live(spaceId);
@@ -241,11 +251,35 @@ export class StageRoster {
       if (!u) throw new RostraError('user_not_found');
     });
     await this.#ctx.store.removals.add(spaceId, targetId, userId, this.#ctx.clock.now().toISOString());
+    // Their tickets stop at once on every node: media, heartbeats, reactions (the guard's revocations).
+    await this.#ctx.guard.revocations.revoke(spaceId, targetId);
     const wasOnStage = await this.#ctx.store.stage.remove(spaceId, targetId);
     await this.#clearPending(spaceId, targetId);
     await this.#audience.evict(spaceId, targetId);
     await this.#ctx.events.toUser(targetId, { type: 'removed', spaceId });
     if (wasOnStage) await this.#changed(spaceId, 'removed', targetId, userId);
+  }
+
+  /**
+   * Who may publish audio (WHIP): the caller, on the stage of a live space they are welcome in.
+   * Returns the space and whether they are muted now.
+   */
+  async publisher(
+    caller: Caller,
+    spaceId: string,
+  ): Promise<{ space: Space; userId: string; muted: boolean }> {
+    const userId = Access.userOf(caller);
+    const space = await this.#live(spaceId);
+    await this.#access.assertWelcome(space, userId);
+    const seat = await this.seat(spaceId, userId);
+    if (!seat) throw new RostraError('not_on_stage', 'Only the host, co-hosts and speakers can publish.');
+    return { space, userId, muted: seat.muted };
+  }
+
+  /** A user's seat on stage right now (read from the Store, not a cache), or undefined when off stage. */
+  async seat(spaceId: string, userId: string): Promise<{ muted: boolean } | undefined> {
+    const member = await this.#ctx.store.stage.member(spaceId, userId);
+    return member ? { muted: member.muted } : undefined;
   }
 
   /** The stage as the API shows it. */

@@ -1,10 +1,11 @@
 /** The control plane's records, as the Store keeps them and the API shows them. */
 
-export type SpaceState = 'scheduled' | 'live' | 'ended' | 'cancelled';
-export const SPACE_STATES: readonly SpaceState[] = ['scheduled', 'live', 'ended', 'cancelled'];
+export const SPACE_STATES = ['scheduled', 'live', 'ended', 'cancelled'] as const;
+export type SpaceState = (typeof SPACE_STATES)[number];
 
 /** Roles on stage. Listeners are not stored: they are counted in the Bus. */
-export type StageRole = 'host' | 'cohost' | 'speaker';
+export const STAGE_ROLES = ['host', 'cohost', 'speaker'] as const;
+export type StageRole = (typeof STAGE_ROLES)[number];
 
 export interface User {
   readonly id: string;

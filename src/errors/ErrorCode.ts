@@ -34,6 +34,7 @@ export const ErrorCodes = {
   cohost_limit: { status: 409, message: 'This space already has the most co-hosts allowed.' },
   speaker_limit: { status: 409, message: 'The stage is full.' },
   already_exists: { status: 409, message: 'This already exists.' },
+  pin_limit: { status: 409, message: 'This space has the most pinned posts allowed. Unpin one first.' },
   space_ended: { status: 410, message: 'This space has ended.' },
   payload_too_large: { status: 413, message: 'The body is too large.' },
   unsupported_media_type: { status: 415, message: 'This content type is not accepted here.' },
@@ -43,6 +44,11 @@ export const ErrorCodes = {
   // 5xx: planned refusals under load, and our own faults
   space_unavailable: { status: 503, message: 'This space is not available right now. Retry shortly.' },
   internal: { status: 500, message: 'Something went wrong on our side.' },
+  server_busy: { status: 503, message: 'The server is busy. Retry shortly.' },
+  // A cluster: the node that owns a live space's media is elsewhere, being replaced, or slow.
+  not_owner: { status: 503, message: 'This node does not run this space’s media. Retry shortly.' },
+  owner_unreachable: { status: 502, message: 'The node that runs this space’s media cannot be reached.' },
+  owner_timeout: { status: 504, message: 'The node that runs this space’s media did not answer in time.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -32,6 +32,15 @@ export interface AnalyzerOptions {
   readonly pulseMs?: number;
 }
 
+/**
+ * A decoded 20 ms frame whose every sample is within ±8 LSB (−72 dBFS) is digital silence: what a mixer
+ * sends with nobody speaking, or a listener gets from a node that has no media for the space. A real
+ * microphone's noise floor, even in a quiet room, is well above it.
+ */
+export const DIGITAL_SILENCE_PEAK = 8;
+/** The longest digital silence a listener that expects sound may hear before it reports a failure, s. */
+export const SILENCE_LIMIT_S = 1;
+
 export interface DelayStats {
   readonly p50: number;
   readonly p99: number;
@@ -61,6 +70,10 @@ export class AudioAnalyzer {
   #anchor: { pdtMs: number; decodeTime: number } | undefined;
   #spans: PartSpan[] = [];
   decodeErrors = 0;
+  /** Decoded samples (48 kHz) that were digital silence, and the longest unbroken run of them. */
+  silentSamples = 0;
+  longestSilence = 0;
+  #silentRun = 0;
 
   constructor(opts: AnalyzerOptions) {
     this.#opts = opts;
@@ -86,6 +99,7 @@ export class AudioAnalyzer {
         pcm = this.#decoder.conceal();
       }
       at += sample.duration;
+      this.#countSilence(pcm);
       const floats = new Float32Array(pcm.length);
       for (let i = 0; i < pcm.length; i++) floats[i] = (pcm[i] ?? 0) / 32768;
       this.#spans.push({ from: at - sample.duration, to: at, arrivalMs });
@@ -95,6 +109,18 @@ export class AudioAnalyzer {
     }
     this.#expected = at;
     if (this.#spans.length > 500) this.#spans = this.#spans.slice(-250);
+  }
+
+  #countSilence(pcm: Int16Array): void {
+    let peak = 0;
+    for (const v of pcm) peak = Math.max(peak, Math.abs(v));
+    if (peak > DIGITAL_SILENCE_PEAK) {
+      this.#silentRun = 0;
+      return;
+    }
+    this.silentSamples += pcm.length;
+    this.#silentRun += pcm.length;
+    this.longestSilence = Math.max(this.longestSilence, this.#silentRun);
   }
 
   delay(): DelayStats | undefined {

@@ -1,12 +1,24 @@
 /**
- * Reading HLS playlists as a low-latency player needs them: the multivariant's first variant, and a media
- * playlist's segments, parts (EXT-X-PART before their segment's EXTINF, or trailing for the segment in
- * progress), PRELOAD-HINT, server control, delta updates (EXT-X-SKIP) and program date times.
+ * The one HLS playlist reader, for every headless player here (`rostra listen`, the load test's simulated
+ * listeners, tests): the multivariant's first variant, and a media playlist's segments, parts (EXT-X-PART
+ * before their segment's EXTINF, or trailing for the segment in progress), PRELOAD-HINT, server control,
+ * delta updates (EXT-X-SKIP) and program date times.
+ *
+ * Why not the `hls-parser` package (0.16.1, tried on Rostra's playlists): it reads these tags, but it is
+ * ~3x slower per parse (the load test parses one playlist per blocking reload per simulated listener), it
+ * prints a console error on every parse of a playlist that keeps parts past three target durations (or
+ * throws in strict mode), it files the EXT-X-MAP of the segment in progress as its encryption key (an
+ * argument slip in its trailing-parts path), and it gives that segment no date-time, so part times would
+ * still need the arithmetic below.
  */
 
-export interface PartRef {
+/** Where a part sits: its media sequence number and its index within that segment. */
+export interface PartPosition {
   readonly msn: number;
   readonly index: number;
+}
+
+export interface PartRef extends PartPosition {
   readonly uri: string;
   /** Seconds. */
   readonly duration: number;
@@ -33,7 +45,8 @@ export interface MediaPlaylist {
   readonly segments: SegmentRef[];
   /** Parts of the segment in progress (MSN after the last complete segment). */
   readonly pendingParts: PartRef[];
-  readonly preloadHint: string | undefined;
+  /** The part named in EXT-X-PRELOAD-HINT, at the position after the last listed part. */
+  readonly preloadHint: (PartPosition & { readonly uri: string }) | undefined;
   readonly endList: boolean;
 }
 
@@ -58,10 +71,15 @@ function lines(text: string): string[] {
   return all.filter((l) => l !== '');
 }
 
-/** The URI of the first variant of a multivariant playlist (or undefined if it is a media playlist). */
+/**
+ * The URI of the variant a listener here decodes (or undefined if `text` is a media playlist): the first
+ * Opus one, since Rostra lists its AAC-LC rendition first for Safari; else the first variant.
+ */
 export function firstVariant(text: string): string | undefined {
   const all = lines(text);
-  const i = all.findIndex((l) => l.startsWith('#EXT-X-STREAM-INF:'));
+  const variants = all.filter((l) => l.startsWith('#EXT-X-STREAM-INF:'));
+  const chosen = variants.find((l) => /CODECS="[^"]*opus/.test(l)) ?? variants[0];
+  const i = chosen === undefined ? -1 : all.indexOf(chosen);
   if (i < 0) return undefined;
   const uri = all.slice(i + 1).find((l) => !l.startsWith('#'));
   if (!uri) throw new PlaylistError('EXT-X-STREAM-INF without a URI');
@@ -76,7 +94,7 @@ export function parseMediaPlaylist(text: string): MediaPlaylist {
   let mediaSequence = 0;
   let skipped = 0;
   let map: string | undefined;
-  let preloadHint: string | undefined;
+  let hintUri: string | undefined;
   let endList = false;
   const segments: SegmentRef[] = [];
   let parts: PartRef[] = [];
@@ -131,7 +149,7 @@ export function parseMediaPlaylist(text: string): MediaPlaylist {
         break;
       case '#EXT-X-PRELOAD-HINT': {
         const a = parseAttributes(value);
-        if (a.get('TYPE') === 'PART') preloadHint = a.get('URI');
+        if (a.get('TYPE') === 'PART') hintUri = a.get('URI');
         break;
       }
       case '#EXT-X-ENDLIST':
@@ -148,6 +166,8 @@ export function parseMediaPlaylist(text: string): MediaPlaylist {
     }
   }
   if (!(targetDuration > 0)) throw new PlaylistError('no EXT-X-TARGETDURATION');
+  // The hinted part is the next one: after the trailing parts, or the first of the next segment.
+  const preloadHint = hintUri === undefined ? undefined : { uri: hintUri, msn: msn(), index: parts.length };
   return {
     targetDuration,
     partTarget,
@@ -165,4 +185,14 @@ export function parseMediaPlaylist(text: string): MediaPlaylist {
 /** Every part the playlist lists, oldest first. */
 export function listedParts(pl: MediaPlaylist): PartRef[] {
   return [...pl.segments.flatMap((s) => s.parts), ...pl.pendingParts];
+}
+
+/** Orders part positions: negative when a comes before b. */
+export function comparePos(a: PartPosition, b: PartPosition): number {
+  return a.msn !== b.msn ? a.msn - b.msn : a.index - b.index;
+}
+
+/** When a part's last sample existed (epoch ms, origin clock): its PDT plus its duration; NaN without PDT. */
+export function partEndMs(part: PartRef): number {
+  return part.pdtMs === undefined ? Number.NaN : part.pdtMs + part.duration * 1000;
 }

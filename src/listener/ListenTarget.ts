@@ -3,6 +3,8 @@
  * heartbeat, leave) for a live space, or the replay's playlist for an ended one. Refusals become a
  * ListenError carrying the server's code, message and Retry-After.
  */
+import { ApiError, fetchTransport, RostraClient } from '../client/index.js';
+import type { Admission } from '../contract/index.js';
 
 export class ListenError extends Error {
   override name = 'ListenError';
@@ -77,32 +79,36 @@ export async function failure(res: Response, what: string): Promise<ListenError>
   });
 }
 
-export interface Admission {
-  readonly ticket: string;
-  readonly playlistUrl: string;
-  readonly heartbeatSeconds: number;
+/** The same message for a refused API call as for a refused media request. */
+function listenErrorOf(err: unknown, what: string): unknown {
+  if (!(err instanceof ApiError)) return err;
+  if (err.status === 0) return new ListenError(`${what}: ${err.message}`);
+  const retry = err.retryAfter !== undefined ? ` Retry after ${err.retryAfter} s.` : '';
+  return new ListenError(`${what}: ${err.status} ${err.code}: ${err.message}${retry}`, {
+    status: err.status,
+    code: err.code,
+    ...(err.retryAfter !== undefined ? { retryAfterS: err.retryAfter } : {}),
+  });
 }
 
+/** The API calls around playback, through the one client (RostraClient); refusals become ListenErrors. */
 export class SpaceApi {
-  readonly #origin: string;
+  readonly #client: RostraClient;
   readonly #spaceId: string;
-  readonly #fetch: typeof fetch;
 
   constructor(target: ListenTarget, fetchImpl: typeof fetch) {
-    this.#origin = target.origin;
+    this.#client = new RostraClient(fetchTransport(target.origin, fetchImpl, 10_000), {
+      origin: target.origin,
+    });
     this.#spaceId = target.spaceId;
-    this.#fetch = fetchImpl;
   }
 
-  async #post<T>(path: string, body: unknown, what: string): Promise<T> {
-    const res = await this.#fetch(`${this.#origin}/api/v1/spaces/${this.#spaceId}/${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
-    });
-    if (!res.ok) throw await failure(res, what);
-    return (res.status === 204 ? undefined : await res.json()) as T;
+  async #do<T>(call: Promise<T>, what: string): Promise<T> {
+    try {
+      return await call;
+    } catch (err) {
+      throw listenErrorOf(err, what);
+    }
   }
 
   /**
@@ -110,28 +116,24 @@ export class SpaceApi {
    * reached from here (port 0: a test node that did not know its port yet) the page's origin is used.
    */
   async join(): Promise<Admission> {
-    const a = await this.#post<Admission>('listen', {}, 'The server refused to let us listen');
-    const url = new URL(a.playlistUrl, this.#origin);
-    const playlistUrl = url.port === '0' ? `${this.#origin}${url.pathname}` : url.href;
-    return { ticket: a.ticket, playlistUrl, heartbeatSeconds: a.heartbeatSeconds };
+    const a = await this.#do(this.#client.listen(this.#spaceId), 'The server refused to let us listen');
+    const url = new URL(a.playlistUrl, this.#client.origin);
+    const playlistUrl = url.port === '0' ? `${this.#client.origin}${url.pathname}` : url.href;
+    return { ...a, playlistUrl };
   }
 
   /** Renews the ticket (and stays counted). */
   async heartbeat(ticket: string): Promise<string> {
-    return (await this.#post<{ ticket: string }>('heartbeat', { ticket }, 'Heartbeat refused')).ticket;
+    return (await this.#do(this.#client.heartbeat(this.#spaceId, ticket), 'Heartbeat refused')).ticket;
   }
 
   async leave(ticket: string): Promise<void> {
-    await this.#post('leave', { ticket }, 'Leave refused');
+    await this.#do(this.#client.leave(this.#spaceId, ticket), 'Leave refused');
   }
 
   /** The replay's playlist URL (absolute). */
   async replay(): Promise<string> {
-    const res = await this.#fetch(`${this.#origin}/api/v1/spaces/${this.#spaceId}/replay`, {
-      signal: AbortSignal.timeout(10_000),
-    });
-    if (!res.ok) throw await failure(res, 'No replay to play');
-    const body = (await res.json()) as { playlistUrl: string };
-    return new URL(body.playlistUrl, this.#origin).href;
+    const r = await this.#do(this.#client.replay(this.#spaceId), 'No replay to play');
+    return new URL(r.playlistUrl, this.#client.origin).href;
   }
 }

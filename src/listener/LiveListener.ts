@@ -2,13 +2,23 @@
  * A headless LL-HLS player: joins (ticket + heartbeats), reads the multivariant then the media playlist
  * with blocking reloads for the next part (`_HLS_msn`/`_HLS_part`), fetches the init segment and every
  * part in order, demuxes and decodes the Opus, and measures what a listener would hear (AudioAnalyzer) and
- * whether playback would have stalled (StallMeter). It starts PART-HOLD-BACK behind the live edge, as
- * hls.js does. It always asks for full playlists: they are small, and it keeps the reader simple.
+ * whether playback would have stalled (StallMeter: by wall time without new audio, and on every jump of
+ * the media sequence, so an origin restart or a freeze cannot hide). It starts PART-HOLD-BACK behind the
+ * live edge, as hls.js does. It always asks for full playlists: they are small, and it keeps the reader
+ * simple.
  * It also plays a replay (VOD): every segment from the start, as fast as it downloads.
  */
+import { TICKET_COOKIE } from '../contract/index.js';
 import { AudioAnalyzer, type DelayStats, type PulseReference } from './AudioAnalyzer.js';
 import { demuxFragments, parseOpusInit } from './Fmp4Demux.js';
-import { firstVariant, listedParts, parseMediaPlaylist, type MediaPlaylist } from './HlsPlaylist.js';
+import {
+  comparePos,
+  firstVariant,
+  listedParts,
+  parseMediaPlaylist,
+  type MediaPlaylist,
+  type PartPosition,
+} from './HlsPlaylist.js';
 import { failure, ListenError, parseListenTarget, SpaceApi } from './ListenTarget.js';
 import { StallMeter } from './StallMeter.js';
 
@@ -32,12 +42,17 @@ export interface ListenReport {
   /** RMS level re a full-scale sine, dBFS; null before any audio. */
   readonly levelDbfs: number | null;
   readonly stalls: number;
+  /** Seconds of wall time that playback stood still in stalls (an open one counts up to now). */
+  readonly stalledSeconds: number;
   readonly parts: number;
   readonly pulses: number;
   readonly delayMs: DelayStats | null;
   readonly delayReference: PulseReference['kind'];
   /** Seconds of audio received. */
   readonly audioSeconds: number;
+  /** Seconds of it that were digital silence, and the longest unbroken stretch of that. */
+  readonly silentSeconds: number;
+  readonly longestSilenceSeconds: number;
   readonly ended: boolean;
 }
 
@@ -69,15 +84,21 @@ export class LiveListener {
   report(): ListenReport {
     const a = this.#analyzer;
     const level = a?.spectrum.levelDbfs;
+    const now = this.#now();
+    this.#stalls?.tick(now);
+    const tenths = (samples: number) => Math.round((samples / 48_000) * 10) / 10;
     return {
       frequencies: a?.spectrum.peaks().map((p) => p.frequencyHz) ?? [],
       levelDbfs: level !== undefined && Number.isFinite(level) ? Math.round(level * 10) / 10 : null,
       stalls: this.#stalls?.count ?? 0,
+      stalledSeconds: Math.round((this.#stalls?.stalledMs(now) ?? 0) / 100) / 10,
       parts: this.#parts,
       pulses: a?.onsets.length ?? 0,
       delayMs: a?.delay() ?? null,
       delayReference: this.#opts.reference?.kind ?? 'pdt',
       audioSeconds: this.#audioSamples / 48_000,
+      silentSeconds: tenths(a?.silentSamples ?? 0),
+      longestSilenceSeconds: tenths(a?.longestSilence ?? 0),
       ended: this.#ended,
     };
   }
@@ -122,7 +143,7 @@ export class LiveListener {
   async #get(url: string, what: string): Promise<Response> {
     const headers: Record<string, string> = {};
     if (this.#ticket && new URL(url).pathname.startsWith('/live/'))
-      headers.cookie = `rostra_ticket=${this.#ticket}`;
+      headers.cookie = `${TICKET_COOKIE}=${this.#ticket}`;
     const res = await this.#fetch(url, { headers, signal: this.#stop.signal });
     if (!res.ok) throw await failure(res, what);
     return res;
@@ -153,13 +174,33 @@ export class LiveListener {
       ...(this.#opts.reference ? { reference: this.#opts.reference } : {}),
     });
     this.#stalls = new StallMeter({ partTargetS: pl.partTarget ?? pl.targetDuration });
+    // The wall clock counts a freeze even when no part ever arrives (e.g. reloads that keep failing).
+    const ticker = setInterval(() => this.#stalls?.tick(this.#now()), 250);
+    try {
+      await this.#follow(pl, mediaUrl);
+    } finally {
+      clearInterval(ticker);
+    }
+  }
 
+  async #follow(first: MediaPlaylist, mediaUrl: string): Promise<void> {
+    let pl = first;
     let want = this.#startAt(pl);
     while (!this.#stop.signal.aborted) {
+      // A replay downloads faster than it plays: --seconds counts its audio, not the wall clock.
+      if (pl.endList && this.#audioSamples >= this.#opts.seconds * 48_000) return;
       const part = listedParts(pl).find((p) => p.msn === want.msn && p.index === want.index);
       const seg = pl.segments.find((s) => s.msn === want.msn);
       if (part) {
-        await this.#consume(new URL(part.uri, mediaUrl).href, part.pdtMs, 0);
+        try {
+          await this.#consume(new URL(part.uri, mediaUrl).href, part.pdtMs, 0);
+        } catch (err) {
+          // A part listed a moment ago is gone with its origin (the node that ran the space died): ask
+          // for the playlist again, as a player would, and go on from what it lists then.
+          if (this.#stop.signal.aborted || !transient(err)) throw err;
+          pl = await this.#reload(mediaUrl, pl, want);
+          continue;
+        }
         want = { msn: want.msn, index: want.index + 1 };
       } else if (seg && seg.parts.length > 0) {
         want = { msn: want.msn + 1, index: 0 }; // past its last part
@@ -172,7 +213,19 @@ export class LiveListener {
         return;
       } else {
         const oldest = pl.segments[0]?.msn ?? listedParts(pl)[0]?.msn;
-        if (oldest !== undefined && want.msn < oldest) want = this.#startAt(pl); // fell out of the window
+        if (oldest !== undefined && want.msn < oldest) {
+          // Fell out of the window: the parts in between are lost. A jump, so a stall.
+          this.#stalls?.discontinuity();
+          want = this.#startAt(pl);
+          continue;
+        }
+        if (comparePos(want, nextPosition(pl)) > 0) {
+          // The origin's media sequence is behind what we already played: it restarted and numbered
+          // its parts anew. Rejoin at its live edge; the outage is a stall whatever the numbers say.
+          this.#stalls?.discontinuity();
+          want = this.#startAt(pl);
+          continue;
+        }
         pl = await this.#reload(mediaUrl, pl, want);
       }
     }
@@ -197,28 +250,35 @@ export class LiveListener {
   async #reload(
     mediaUrl: string,
     pl: MediaPlaylist,
-    want: { msn: number; index: number },
+    want: PartPosition,
+    mayBlock = true,
   ): Promise<MediaPlaylist> {
     const url = new URL(mediaUrl);
-    if (pl.canBlockReload) {
+    // Block only for the part the playlist says comes next; for any other position (a restarted origin
+    // answers 400 to an MSN it has not reached) read the playlist as it is, a part target later.
+    const blocking = mayBlock && pl.canBlockReload && comparePos(want, nextPosition(pl)) === 0;
+    if (blocking) {
       url.searchParams.set('_HLS_msn', String(want.msn));
       url.searchParams.set('_HLS_part', String(want.index));
+    } else {
+      await sleep((pl.partTarget ?? pl.targetDuration) * 1000, this.#stop.signal);
     }
     try {
       const res = await this.#fetch(url, {
-        headers: this.#ticket ? { cookie: `rostra_ticket=${this.#ticket}` } : {},
+        headers: this.#ticket ? { cookie: `${TICKET_COOKIE}=${this.#ticket}` } : {},
         signal: this.#stop.signal,
       });
       if (res.ok) return parseMediaPlaylist(await res.text());
       if (res.status === 403 || res.status === 404 || res.status === 410)
         throw await failure(res, 'Playback stopped');
       await res.body?.cancel();
+      // 400: the origin does not know the position we block on (it restarted): read what it has now.
+      if (blocking && res.status === 400) return await this.#reload(mediaUrl, pl, want, false);
     } catch (err) {
       if (err instanceof ListenError || this.#stop.signal.aborted) throw err;
       // A network error: wait a moment and ask again, as a player would.
     }
-    if (!pl.canBlockReload) await sleep((pl.partTarget ?? pl.targetDuration) * 1000, this.#stop.signal);
-    else await sleep(100, this.#stop.signal);
+    if (blocking) await sleep(100, this.#stop.signal);
     return pl;
   }
 
@@ -230,11 +290,26 @@ export class LiveListener {
     const base = all[0]?.baseDecodeTime ?? 0; // the PDT given is that of the first fragment
     for (const f of all.slice(skip)) {
       const samples = f.samples.reduce((a, s) => a + s.duration, 0);
-      this.#stalls?.onPart(arrivalMs, samples / 48_000);
+      this.#stalls?.onAudio(arrivalMs, samples / 48_000);
       const pdt = pdtMs === undefined ? undefined : pdtMs + ((f.baseDecodeTime - base) / 48_000) * 1000;
       this.#analyzer?.push(f, arrivalMs, pdt);
       this.#audioSamples += samples;
       this.#parts += 1;
     }
   }
+}
+
+/** The position after the last part or segment a playlist lists: what a blocking reload waits for. */
+function nextPosition(pl: MediaPlaylist): PartPosition {
+  if (pl.preloadHint) return pl.preloadHint;
+  const pending = pl.pendingParts[0];
+  if (pending) return { msn: pending.msn, index: pl.pendingParts.length };
+  const last = pl.segments[pl.segments.length - 1];
+  return { msn: last ? last.msn + 1 : pl.mediaSequence, index: 0 };
+}
+
+/** A network error, or the origin's 5xx: worth asking again. */
+function transient(err: unknown): boolean {
+  if (err instanceof ListenError) return (err.info.status ?? 0) >= 500;
+  return err instanceof TypeError; // fetch's network failure
 }

@@ -7,7 +7,7 @@ import { AudioAnalyzer, percentile } from './AudioAnalyzer.js';
 import { demuxFragments } from './Fmp4Demux.js';
 import { PulseOnsets } from './PulseOnsets.js';
 import { Spectrum } from './Spectrum.js';
-import { StallMeter } from './StallMeter.js';
+import { opusParts } from '../testing/testSignals.js';
 
 /** A 440 Hz tone at -18 dBFS plus a 660 Hz one, with 10 ms 1 kHz pulses replacing the 440 every 1000 ms from `phase`. */
 function signal(seconds: number, pulsePhase: number): Float32Array {
@@ -57,19 +57,6 @@ test('Spectrum: peaks at the tones, loudest first, and the level re a full-scale
       .sort(),
     [440, 660],
   );
-});
-
-test('StallMeter: a part later than 1.5 part targets past its due time is one stall; the schedule restarts', () => {
-  const m = new StallMeter({ partTargetS: 0.5 });
-  // Start-up burst of 3 parts, then one every 500 ms, with 600 ms of jitter once (within 750 ms: no stall).
-  for (const at of [0, 10, 20, 1500, 2000, 2500 + 600, 3000]) m.onPart(at, 0.5);
-  assert.equal(m.count, 0);
-  m.onPart(3500 + 760, 0.5); // due at 3500, 760 ms late: a stall
-  assert.deepEqual(m.stalls, [{ part: 7, lateMs: 760 }]);
-  m.onPart(4760, 0.5); // on time against the new schedule (due 4260 + 500)
-  m.onPart(5260 + 700, 0.5); // 700 ms late: within tolerance
-  assert.equal(m.count, 1);
-  assert.equal(m.lastLatenessMs, 700);
 });
 
 test('AudioAnalyzer: pulses through real Opus, fMP4 and PDT give the exact delays of each reference', () => {
@@ -142,4 +129,21 @@ test('percentile: nearest rank', () => {
   assert.equal(percentile([1, 2, 3, 4], 50), 2);
   assert.equal(percentile([1, 2, 3, 4], 99), 4);
   assert.equal(percentile([5], 99), 5);
+});
+
+test('AudioAnalyzer: digital silence through real Opus and fMP4 is counted to the frame, with its longest run', () => {
+  const tone = new ToneGenerator({ frequencyHz: 440, levelDbfs: -30 });
+  // 1 s of tone, 1.5 s of digital silence, 1 s of tone, 0.5 s of silence: 4 s in 20 ms frames.
+  const silentFrame = (f: number) => (f >= 50 && f < 125) || f >= 175;
+  const { parts, preSkip } = opusParts(200, (f, pcm) => {
+    if (silentFrame(f)) return;
+    for (let i = 0; i < FRAME_SAMPLES; i++) pcm[i] = Math.round(tone.valueAt(f * FRAME_SAMPLES + i) * 32767);
+  });
+  const a = new AudioAnalyzer({ preSkip });
+  for (const bytes of parts) for (const frag of demuxFragments(bytes)) a.push(frag, 0, undefined);
+  // Decoded frame k holds input from 312 samples (the encoder's lookahead) before frame k: a silent stretch
+  // of frames [a, b) decodes silent over [a + 2, b): one frame for the lookahead, one for the decoder's
+  // fade-out of the tone. So 75 → 73 frames, and 25 → 23 at the end.
+  assert.equal(a.longestSilence, 73 * FRAME_SAMPLES);
+  assert.equal(a.silentSamples, (73 + 23) * FRAME_SAMPLES);
 });

@@ -3,6 +3,7 @@
  * Bodies are kept only when the caller needs them (playlists, JSON); media bodies are only counted.
  */
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
+import type { HttpMethod, Transport } from '../client/index.js';
 
 export interface HttpAnswer {
   status: number;
@@ -33,12 +34,22 @@ export class HttpPool {
     return this.#closed;
   }
 
+  /** The pool as the API client's transport (RostraClient): API calls share the listeners' sockets. */
+  readonly transport: Transport = async (req) => {
+    const res = await this.send(req.method, req.path, {
+      headers: req.headers,
+      ...(req.body !== undefined ? { body: req.body } : {}),
+      keepBody: true,
+    });
+    return { status: res.status, headers: res.headers, text: res.body };
+  };
+
   send(
-    method: 'GET' | 'POST',
+    method: HttpMethod,
     path: string,
-    opts: { headers?: Record<string, string>; json?: unknown; keepBody?: boolean } = {},
+    opts: { headers?: Record<string, string>; json?: unknown; body?: string; keepBody?: boolean } = {},
   ): Promise<HttpAnswer> {
-    const payload = opts.json === undefined ? undefined : JSON.stringify(opts.json);
+    const payload = opts.body ?? (opts.json === undefined ? undefined : JSON.stringify(opts.json));
     const headers: Record<string, string> = { ...opts.headers };
     if (payload !== undefined) {
       headers['content-type'] = 'application/json';

@@ -3,10 +3,15 @@
  * `durationS`, over one shared keep-alive pool. It only talks to the host of the URL it is given, and it
  * stops by itself.
  */
-import { ListenError, LiveListener } from '../listener/index.js';
+import {
+  ListenError,
+  LiveListener,
+  parseListenTarget,
+  SILENCE_LIMIT_S,
+  type ListenTarget,
+} from '../listener/index.js';
 import { HttpPool } from './HttpPool.js';
-import { SimListener, type ListenerTarget, type Tally } from './SimListener.js';
-import { Counter, DelayHistogram } from './Stats.js';
+import { newTally, SimListener, type ListenerTarget } from './SimListener.js';
 
 export interface LoadTestOptions {
   /** A space page (`…/s/<id>`) or playlist (`…/live/<id>/…`) URL. */
@@ -22,6 +27,11 @@ export interface LoadTestOptions {
    * hears, checked. Default 2; at most MAX_DECODERS.
    */
   decoders?: number;
+  /**
+   * The decoding listeners expect sound (default true): digital silence for SILENCE_LIMIT_S or longer,
+   * or no audio at all, fails the run (a listener on a node that has no media for the space hears that).
+   */
+  expectSound?: boolean;
   /** Called once a second with the running figures (the CLI prints a progress line). */
   onProgress?: (p: LoadTestProgress) => void;
 }
@@ -36,7 +46,12 @@ export interface DecodedSample {
   frequencies: number[];
   levelDbfs: number | null;
   audioSeconds: number;
+  /** Seconds of that audio that were digital silence, and the longest unbroken stretch of it. */
+  silentSeconds: number;
+  longestSilenceSeconds: number;
   stalls: number;
+  /** Wall time its playback stood still, seconds. */
+  stalledSeconds: number;
   /** Set when it could not listen (e.g. refused): the error's code. */
   error?: string;
 }
@@ -69,23 +84,48 @@ export interface LoadTestReport {
   generatorCpuCores: number;
   /** The decoding sample listeners, one entry each. */
   decoded: DecodedSample[];
+  /** Why the run is not clean, one line each; empty when it is. */
+  failures: string[];
 }
 
+/** What makes a run fail: any stall or error, and a decoding listener that could not listen, stalled, or
+ * (when sound is expected) heard digital silence or nothing. */
+export function failuresOf(
+  r: Pick<LoadTestReport, 'stalls' | 'errors' | 'decoded'>,
+  expectSound: boolean,
+): string[] {
+  const out: string[] = [];
+  if (r.stalls > 0) out.push(`${r.stalls} stalls among the simulated listeners`);
+  const errors = Object.values(r.errors).reduce((a, b) => a + b, 0);
+  if (errors > 0) out.push(`${errors} errors`);
+  r.decoded.forEach((d, i) => {
+    const who = `decoding listener ${i + 1}`;
+    if (d.error !== undefined) return out.push(`${who} could not listen: ${d.error}`);
+    if (d.stalls > 0) out.push(`${who} stalled ${d.stalls} times (${d.stalledSeconds} s)`);
+    if (!expectSound) return;
+    if (d.audioSeconds === 0) out.push(`${who} received no audio`);
+    else if (d.longestSilenceSeconds >= SILENCE_LIMIT_S)
+      out.push(`${who} heard ${d.longestSilenceSeconds} s of digital silence (${d.silentSeconds} s in all)`);
+  });
+  return out;
+}
+
+/** The host to load and the space, from a live space's page or playlist URL (the one target parser). */
 export function resolveTarget(url: string): { host: string; port: number; target: ListenerTarget } {
-  let u: URL;
+  let t: ListenTarget;
   try {
-    u = new URL(url);
-  } catch {
-    throw new TypeError(`not a URL: ${url}`);
+    t = parseListenTarget(url);
+  } catch (err) {
+    throw new TypeError((err as Error).message, { cause: err });
   }
+  if (t.kind !== 'live')
+    throw new TypeError(`a load test needs a live space (…/s/<id> or …/live/<id>/…): ${url}`);
+  const u = new URL(t.origin);
   if (u.protocol !== 'http:') throw new TypeError('only http:// URLs are supported');
-  const m = /\/(?:live|s)\/([A-Za-z0-9_-]+)/.exec(u.pathname);
-  if (!m?.[1]) throw new TypeError(`no space id in ${url} (want …/s/<id> or …/live/<id>/…)`);
-  const spaceId = m[1];
   return {
     host: u.hostname.replace(/^\[|\]$/g, ''),
     port: Number(u.port || 80),
-    target: { spaceId, liveDir: `/live/${spaceId}/` },
+    target: { spaceId: t.spaceId, liveDir: `/live/${t.spaceId}/` },
   };
 }
 
@@ -104,16 +144,7 @@ export async function runLoadTest(opts: LoadTestOptions): Promise<LoadTestReport
     throw new TypeError('ramp must be ≥ 0 and shorter than the duration');
   const { host, port, target } = resolveTarget(opts.url);
   const pool = new HttpPool({ host, port });
-  const tally: Tally = {
-    delay: new DelayHistogram(),
-    errors: new Counter(),
-    refused: new Counter(),
-    connected: 0,
-    stalls: 0,
-    parts: 0,
-    firstJoinMs: 0,
-    lastJoinMs: 0,
-  };
+  const tally = newTally();
   const now = () => performance.now();
   const start = now();
   const deadline = start + durationS * 1000;
@@ -145,9 +176,11 @@ export async function runLoadTest(opts: LoadTestOptions): Promise<LoadTestReport
   }, 10);
   await new Promise((r) => setTimeout(r, durationS * 1000));
   clearInterval(timer);
-  pool.close();
+  // Listeners finish their last request and leave (the server stops counting them) before the pool closes.
   await Promise.all(runs);
+  pool.close();
   const decoded = await Promise.all(samples);
+  const expectSound = opts.expectSound ?? true;
   const elapsedS = (now() - start) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const joinWindowS = Math.max((tally.lastJoinMs - tally.firstJoinMs) / 1000, 1);
@@ -174,19 +207,38 @@ export async function runLoadTest(opts: LoadTestOptions): Promise<LoadTestReport
     refused: tally.refused.toJSON(),
     generatorCpuCores: Math.round(((cpu.user + cpu.system) / 1e6 / elapsedS) * 100) / 100,
     decoded,
+    failures: failuresOf({ stalls: tally.stalls, errors: tally.errors.toJSON(), decoded }, expectSound),
   };
 }
 
 async function sample(url: string, seconds: number): Promise<DecodedSample> {
   try {
     const r = await new LiveListener({ url, seconds }).run();
-    const { frequencies, levelDbfs, audioSeconds, stalls } = r;
-    return { frequencies, levelDbfs, audioSeconds: Math.round(audioSeconds * 10) / 10, stalls };
+    const { frequencies, levelDbfs, stalls, stalledSeconds, silentSeconds, longestSilenceSeconds } = r;
+    const audioSeconds = Math.round(r.audioSeconds * 10) / 10;
+    return {
+      frequencies,
+      levelDbfs,
+      audioSeconds,
+      silentSeconds,
+      longestSilenceSeconds,
+      stalls,
+      stalledSeconds,
+    };
   } catch (err) {
     const code =
       err instanceof ListenError
         ? (err.info.code ?? (err.info.status ? `http_${err.info.status}` : 'error'))
         : ((err as NodeJS.ErrnoException).code ?? 'error');
-    return { frequencies: [], levelDbfs: null, audioSeconds: 0, stalls: 0, error: code };
+    return {
+      frequencies: [],
+      levelDbfs: null,
+      audioSeconds: 0,
+      silentSeconds: 0,
+      longestSilenceSeconds: 0,
+      stalls: 0,
+      stalledSeconds: 0,
+      error: code,
+    };
   }
 }

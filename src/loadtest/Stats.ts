@@ -1,6 +1,6 @@
 /**
- * The numbers a load test reports, kept apart from any I/O so they can be tested with a fake clock:
- * a delay histogram with percentiles, stall accounting per listener, and counters by outcome.
+ * The numbers a load test reports, kept apart from any I/O: a delay histogram with percentiles and
+ * counters by outcome. Stalls are counted by the one definition, src/listener/StallMeter.ts.
  */
 
 /** Fixed-bucket latency histogram (1 ms buckets up to 10 s, then one overflow bucket): O(1) per sample. */
@@ -42,60 +42,6 @@ export class DelayHistogram {
       this.#buckets[i] = (this.#buckets[i] ?? 0) + (other.#buckets[i] ?? 0);
     this.#count += other.#count;
     this.#max = Math.max(this.#max, other.#max);
-  }
-}
-
-/**
- * One listener's playback schedule, as a player with no buffer beyond the first part would keep it.
- * The first part delivered anchors the schedule; part n is then due at
- * `anchor + (published(n) - published(first))`. A part that arrives more than `graceMs` after it was
- * due, or a part that is never fetched (skipped past), is a stall. A stall moves the anchor, as a
- * player's clock does after it rebuffers, so one late part counts once, not for every part after it.
- * Relative times make this immune to a clock offset between generator and origin.
- */
-export class StallMeter {
-  readonly graceMs: number;
-  #anchorRecvMs: number | undefined;
-  #anchorPubMs = 0;
-  #stalls = 0;
-  #parts = 0;
-
-  constructor(graceMs: number) {
-    if (!(graceMs > 0)) throw new TypeError(`graceMs must be > 0, got ${graceMs}`);
-    this.graceMs = graceMs;
-  }
-
-  /** A part published at `publishedMs` (origin clock) arrived whole at `receivedMs` (local clock). */
-  delivered(publishedMs: number, receivedMs: number): boolean {
-    this.#parts++;
-    if (this.#anchorRecvMs === undefined) {
-      this.#anchorRecvMs = receivedMs;
-      this.#anchorPubMs = publishedMs;
-      return false;
-    }
-    const due = this.#anchorRecvMs + (publishedMs - this.#anchorPubMs);
-    if (receivedMs > due + this.graceMs) {
-      this.#stalls++;
-      this.#anchorRecvMs = receivedMs;
-      this.#anchorPubMs = publishedMs;
-      return true;
-    }
-    return false;
-  }
-
-  /** Parts that left the playlist before this listener fetched them. */
-  skipped(count: number): void {
-    if (count <= 0) return;
-    this.#stalls++;
-    this.#anchorRecvMs = undefined;
-  }
-
-  get stalls(): number {
-    return this.#stalls;
-  }
-
-  get parts(): number {
-    return this.#parts;
   }
 }
 

@@ -5,12 +5,14 @@
  * so players can fetch its last parts.
  */
 import type { Metrics } from '../api/Metrics.js';
-import { channels, type BusEnvelope, type StageMemberView } from '../api/protocol.js';
+import type { StageMemberView } from '../contract/rest.js';
+import { channels, type BusEnvelope } from '../domain/spaceEvents.js';
 import type { Unsubscribe } from '../bus/Bus.js';
 import type { ControlPlane } from '../control/ControlPlane.js';
 import type { Space } from '../domain/types.js';
 import { RostraError } from '../errors/index.js';
 import { logger } from '../log/Logger.js';
+import type { MediaOwnership } from './MediaOwnership.js';
 import { SpaceMedia } from './SpaceMedia.js';
 
 const log = logger('media.plane');
@@ -37,14 +39,17 @@ export class MediaPlane {
   readonly #plane: ControlPlane;
   readonly #hooks: MediaHooks;
   readonly #metrics: Metrics | undefined;
+  /** In a cluster, media is created only by the holder of the space's lease (one owner per space). */
+  readonly #ownership: MediaOwnership | undefined;
   readonly #entries = new Map<string, Entry>();
   readonly #creating = new Map<string, Promise<SpaceMedia>>();
   #closed = false;
 
-  constructor(plane: ControlPlane, hooks: MediaHooks = {}, metrics?: Metrics) {
+  constructor(plane: ControlPlane, hooks: MediaHooks = {}, metrics?: Metrics, ownership?: MediaOwnership) {
     this.#plane = plane;
     this.#hooks = hooks;
     this.#metrics = metrics;
+    this.#ownership = ownership;
   }
 
   /** The media of a space, live or in its grace period. */
@@ -80,13 +85,22 @@ export class MediaPlane {
   }
 
   async #create(space: Space): Promise<SpaceMedia> {
-    const { config } = this.#plane.ctx;
+    if (this.#ownership && !(await this.#ownership.acquire(space.id))) {
+      throw new RostraError('not_owner', 'Another node runs this space’s media.', { retryAfter: 1 });
+    }
+    const { config, store } = this.#plane.ctx;
+    // The space's timeline: a node that restarts or takes the space over continues its media sequence
+    // numbers. Only the first media of a space starts at MSN 0 (the Store counts the starts).
+    const originMs = space.startedAt !== null ? Date.parse(space.startedAt) : Date.now();
+    const fresh = (await store.spaces.nextMediaSession(space.id)) === 1;
     const media = new SpaceMedia({
+      timeline: { originMs, fresh },
       spaceId: space.id,
       announcedIps: config.announcedIps,
       partTargetS: config.media.partTargetMs / 1000,
       segmentTargetS: config.media.segmentTargetS,
       bitrate: config.media.bitrate,
+      ...(config.media.aac ? { aacBitrate: config.media.aacBitrate } : {}),
       maxSpeakers: 1 + config.limits.maxCohosts + config.limits.maxSpeakers,
       ...(this.#metrics ? { metrics: this.#metrics } : {}),
     });
@@ -150,12 +164,32 @@ export class MediaPlane {
     entry.disposeTimer.unref();
   }
 
+  /**
+   * This node lost the space's lease: stop its media at once, as at shutdown (the space stays live and the
+   * recording resumable), so the node that takes over is the only one running it.
+   */
+  async drop(spaceId: string): Promise<void> {
+    const entry = this.#entries.get(spaceId);
+    if (!entry) return;
+    if (!entry.media.closed) {
+      await entry.media.close();
+      try {
+        await this.#hooks.stopped?.(entry.space, entry.media);
+      } catch (err) {
+        log.error({ err, spaceId }, 'media stop hook failed');
+      }
+    }
+    await this.#dispose(spaceId);
+  }
+
   async #dispose(spaceId: string): Promise<void> {
     const entry = this.#entries.get(spaceId);
     if (!entry) return;
     this.#entries.delete(spaceId);
     clearTimeout(entry.disposeTimer);
     entry.media.packager.close();
+    // Held through the grace period, so other nodes keep proxying players to the ended playlist here.
+    await this.#ownership?.release(spaceId);
     await (
       await entry.unsubscribe
     )();
@@ -180,5 +214,6 @@ export class MediaPlane {
       }
       await this.#dispose(spaceId);
     }
+    await this.#ownership?.close();
   }
 }

@@ -5,7 +5,13 @@
  */
 import type { Metrics } from '../api/Metrics.js';
 import { StageMixEngine } from '../audio/index.js';
-import { PartPackager, type ReloadDecision } from '../broadcast/index.js';
+import {
+  AacRendition,
+  PartPackager,
+  timelineStart,
+  type ReloadDecision,
+  type TimelineStart,
+} from '../broadcast/index.js';
 import { logger } from '../log/Logger.js';
 import { StageRoom } from '../stage/index.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
@@ -21,6 +27,13 @@ export interface SpaceMediaOptions {
   maxSpeakers: number;
   /** The node's metrics: packaging lag, late parts, held requests. */
   metrics?: Metrics;
+  /** The AAC-LC rendition's bitrate, or undefined for none (`--aac off`). */
+  aacBitrate?: number;
+  /**
+   * The space's timeline: epoch ms of its start, and whether no media ran before (MSN 0). A node that
+   * restarts or takes the space over continues the numbering (PartPackager `timelineStart`).
+   */
+  timeline?: { originMs: number; fresh: boolean };
 }
 
 /** Publish times kept for the newest parts (more than any live window holds). */
@@ -37,7 +50,11 @@ export class SpaceMedia extends TypedEmitter<SpaceMediaEvents> {
   readonly stage: StageRoom;
   readonly engine: StageMixEngine;
   readonly packager: PartPackager;
+  /** The AAC-LC rendition (iPhones' native HLS), on the same part grid; absent with `--aac off`. */
+  readonly aac: AacRendition | undefined;
   readonly startedAtMs = Date.now();
+  /** Where this media starts on the space's timeline (every rendition's packager uses the same). */
+  readonly timeline: TimelineStart | undefined;
   readonly #metrics: Metrics | undefined;
   /** Part → when its last sample existed on the media clock (epoch ms), as the playlist's PDT says. */
   readonly #published = new Map<number, number>();
@@ -56,16 +73,37 @@ export class SpaceMedia extends TypedEmitter<SpaceMediaEvents> {
       sink: this.stage,
       broadcastEncoder: { bitrate: opts.bitrate },
     });
+    this.timeline = opts.timeline
+      ? timelineStart({
+          ...opts.timeline,
+          nowMs: this.startedAtMs,
+          partTargetS: opts.partTargetS,
+          segmentTargetS: opts.segmentTargetS,
+        })
+      : undefined;
     this.packager = new PartPackager({
       preSkip: this.engine.preSkip,
       startedAtMs: this.startedAtMs,
       partTargetS: opts.partTargetS,
       segmentTargetS: opts.segmentTargetS,
+      ...(this.timeline ? { timeline: this.timeline } : {}),
     });
+    this.aac =
+      opts.aacBitrate !== undefined
+        ? new AacRendition({
+            bitrate: opts.aacBitrate,
+            startedAtMs: this.startedAtMs,
+            partTargetS: opts.partTargetS,
+            segmentTargetS: opts.segmentTargetS,
+            ...(this.timeline ? { timeline: this.timeline } : {}),
+          })
+        : undefined;
+    this.aac?.attach(this.engine);
+    const timeZeroMs = this.timeline?.originMs ?? this.startedAtMs;
     this.#metrics = opts.metrics;
     const partTargetMs = opts.partTargetS * 1000;
     this.packager.on('part', (part) => {
-      const publishedMs = this.startedAtMs + ((part.baseDecodeTime + part.durationSamples) / 48_000) * 1000;
+      const publishedMs = timeZeroMs + ((part.baseDecodeTime + part.durationSamples) / 48_000) * 1000;
       this.#published.set(partKey(part.msn, part.partIndex), publishedMs);
       if (this.#published.size > PUBLISHED_KEPT) {
         const oldest = this.#published.keys().next();
@@ -100,14 +138,20 @@ export class SpaceMedia extends TypedEmitter<SpaceMediaEvents> {
 
   /**
    * Waits until the playlist can answer a blocking reload for `directives`: resolves with the decision
-   * (`respond` or `bad-request`), or `timeout` if the part did not come in time.
+   * (`respond` or `bad-request`), or `timeout` if the part did not come in time. `packager` is the Opus
+   * rendition's unless given.
    */
-  async awaitReload(directives: {
-    msn?: number;
-    part?: number;
-  }): Promise<ReloadDecision | { kind: 'timeout' }> {
-    const first = this.packager.decideReload(directives);
-    if (first.kind !== 'wait') return first;
+  async awaitReload(
+    directives: {
+      msn?: number;
+      part?: number;
+    },
+    packager: PartPackager = this.packager, // or the AAC rendition's
+    /** The client went away: let go now (the guard), answering `timeout` to nobody. */
+    signal?: AbortSignal,
+  ): Promise<ReloadDecision | { kind: 'timeout' }> {
+    const first = packager.decideReload(directives);
+    if (first.kind !== 'wait' || signal?.aborted) return first.kind === 'wait' ? { kind: 'timeout' } : first;
     const heldSince = performance.now();
     this.#metrics?.heldRequests.inc();
     return new Promise((resolve) => {
@@ -115,18 +159,21 @@ export class SpaceMedia extends TypedEmitter<SpaceMediaEvents> {
         this.#metrics?.heldRequests.dec();
         this.#metrics?.heldSeconds.observe({ outcome: d.kind }, (performance.now() - heldSince) / 1000);
         clearTimeout(timer);
-        this.packager.off('part', onPart);
-        this.packager.off('end', onEnd);
+        packager.off('part', onPart);
+        packager.off('end', onEnd);
+        signal?.removeEventListener('abort', onAbort);
         resolve(d);
       };
+      const onAbort = () => done({ kind: 'timeout' });
       const onPart = () => {
-        const d = this.packager.decideReload(directives);
+        const d = packager.decideReload(directives);
         if (d.kind !== 'wait') done(d);
       };
       const onEnd = () => done({ kind: 'respond' });
       const timer = setTimeout(() => done({ kind: 'timeout' }), first.timeoutMs);
-      this.packager.on('part', onPart);
-      this.packager.on('end', onEnd);
+      packager.on('part', onPart);
+      packager.on('end', onEnd);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
@@ -136,6 +183,7 @@ export class SpaceMedia extends TypedEmitter<SpaceMediaEvents> {
       this.engine.close();
       await this.stage.close();
       this.packager.end();
+      await this.aac?.end(); // its last frames come out of the encoder's worker
       this.emit('closed');
       this.removeAllListeners();
       log.info({ spaceId: this.spaceId }, 'space media closed');

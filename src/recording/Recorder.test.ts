@@ -11,10 +11,10 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { dominantFrequency } from '../audio/testSignals.js';
+import { dominantFrequency } from '../testing/testSignals.js';
 import { Recorder, RecordingFinishedError } from './Recorder.js';
 import { JOURNAL_FILE, parseJournal } from './RecordingJournal.js';
-import { ffmpegDecode, ffprobeDuration, tonePackager } from './recordingTestKit.js';
+import { ffmpegDecode, ffprobeDuration, tonePackager } from '../testing/recordingTestKit.js';
 import { recoverInterrupted } from './recoverInterrupted.js';
 
 const T0 = Date.UTC(2024, 0, 1);

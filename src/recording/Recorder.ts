@@ -52,8 +52,13 @@ export class Recorder {
   readonly #journal: FileHandle;
   /** Shifts applied to this session's parts so the timeline continues the recorded one. */
   readonly #shift: { decodeTime: number; sequence: number };
-  /** Packager MSN 0 is written as this disk MSN. */
+  /** The packager's first MSN is written as this disk MSN. */
   readonly #msnBase: number;
+  /**
+   * The packager's first MSN and decode time, seen on its first part: a packager on the space's timeline
+   * (a restart or takeover) does not start at 0, and the recording's numbering and timeline continue.
+   */
+  #first: { msn: number; decodeTime: number } | undefined;
   #segment: { msn: number; handle: FileHandle; size: number } | undefined;
   #queue: Promise<void> = Promise.resolve();
   #samples: number;
@@ -62,7 +67,7 @@ export class Recorder {
   #finishing: Promise<{ durationSeconds: number }> | undefined;
   readonly #onPart = (part: PackagedPart) => this.#enqueue(() => this.#writePart(part));
   readonly #onSegment = (segment: { msn: number }) =>
-    this.#enqueue(() => this.#syncSegment(this.#msnBase + segment.msn));
+    this.#enqueue(() => this.#syncSegment(this.#msnBase + segment.msn - (this.#first?.msn ?? 0)));
 
   private constructor(
     opts: RecorderOptions,
@@ -214,7 +219,11 @@ export class Recorder {
   }
 
   async #writePart(part: PackagedPart): Promise<void> {
-    const msn = this.#msnBase + part.msn;
+    if (!this.#first) {
+      this.#first = { msn: part.msn, decodeTime: part.baseDecodeTime };
+      this.#shift.decodeTime -= part.baseDecodeTime;
+    }
+    const msn = this.#msnBase + part.msn - this.#first.msn;
     if (this.#segment?.msn !== msn) {
       if (this.#segment) await this.#syncSegment(this.#segment.msn);
       // 'w': recovery removed any unjournaled file of this name, so it starts empty either way.

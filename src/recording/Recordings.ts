@@ -13,6 +13,7 @@ import { ID_PATTERN } from '../util/ids.js';
 import { Recorder, type RecordablePackager } from './Recorder.js';
 import { finishDir, isUnfinished, readFinished, recoverDir } from './recordingFiles.js';
 import { recoverInterrupted } from './recoverInterrupted.js';
+import { aacDirOf, finishAacDir } from './AacRecording.js';
 import { RetentionSweeper } from './RetentionSweeper.js';
 
 const log = logger('recording');
@@ -35,14 +36,19 @@ export interface RecordableMedia {
   readonly packager: RecordablePackager;
   /** Wall-clock time of the packager's first sample. */
   readonly startedAtMs: number;
+  /** The AAC-LC rendition, recorded beside the Opus one in `aac/` (AacRecording.ts). */
+  readonly aac?: { readonly packager: RecordablePackager } | undefined;
 }
+
+/** What Recordings does with a space's recorder: one Recorder, or the Opus and AAC ones together. */
+type SpaceRecorder = Pick<Recorder, 'finish' | 'close'>;
 
 export type ReplayStatus = { kind: 'ready'; recording: Recording } | { kind: 'finishing' } | { kind: 'none' };
 
 export class Recordings {
   readonly recordingsDir: string;
   readonly #opts: RecordingsOptions;
-  readonly #recorders = new Map<string, Promise<Recorder | undefined>>();
+  readonly #recorders = new Map<string, Promise<SpaceRecorder | undefined>>();
   readonly #sweeper: RetentionSweeper;
   #closed = false;
 
@@ -84,12 +90,19 @@ export class Recordings {
     if (!space.record || this.#closed || this.#recorders.has(space.id)) return;
     const opening = (async () => {
       await this.#opts.store.recordings.create(space.id, new Date(this.#now()).toISOString());
-      return Recorder.open({
-        dir: this.#dir(space.id),
-        spaceId: space.id,
-        packager: media.packager,
-        programDateTimeMs: media.startedAtMs,
-      });
+      const open = (dir: string, packager: RecordablePackager) =>
+        Recorder.open({ dir, spaceId: space.id, packager, programDateTimeMs: media.startedAtMs });
+      // Both at once: each holds its packager's parts from the call on, so neither misses the first.
+      const [opus, aac] = await Promise.all([
+        open(this.#dir(space.id), media.packager),
+        media.aac
+          ? open(aacDirOf(this.#dir(space.id)), media.aac.packager).catch((err: unknown) => {
+              log.error({ err, spaceId: space.id }, 'could not record the AAC rendition; Opus only');
+              return undefined;
+            })
+          : undefined,
+      ]);
+      return aac ? bothRenditions(opus, aac) : opus;
     })().catch((err: unknown) => {
       log.error({ err, spaceId: space.id }, 'could not start recording; the space goes on unrecorded');
       return undefined;
@@ -119,6 +132,7 @@ export class Recordings {
     if (rec.finishedAt === null) {
       if (this.#recorders.has(spaceId)) return { kind: 'finishing' }; // ended() is running
       const dir = this.#dir(spaceId);
+      await finishAacDir(dir);
       if (!(await isUnfinished(dir))) {
         // Finished on disk but the row missed it (a crash between the two): settle the row from the marker.
         const marker = await readFinished(dir);
@@ -171,7 +185,7 @@ export class Recordings {
     return join(this.recordingsDir, spaceId);
   }
 
-  async #release(spaceId: string, act: (recorder: Recorder) => Promise<void>): Promise<void> {
+  async #release(spaceId: string, act: (recorder: SpaceRecorder) => Promise<void>): Promise<void> {
     const pending = this.#recorders.get(spaceId);
     if (!pending) return;
     try {
@@ -190,4 +204,20 @@ export class Recordings {
     );
     if (!ok) log.warn({ spaceId }, 'a finished recording has no row (or was deleted)');
   }
+}
+
+/**
+ * The Opus and AAC recorders of one space as one. The AAC rendition finishes first: the Opus one's
+ * finished marker is what makes the replay (and so its AAC variant) available.
+ */
+function bothRenditions(opus: Recorder, aac: Recorder): SpaceRecorder {
+  return {
+    finish: async () => {
+      await aac.finish().catch((err: unknown) => log.error({ err }, 'could not finish the AAC recording'));
+      return opus.finish();
+    },
+    close: async () => {
+      await Promise.all([opus.close(), aac.close()]);
+    },
+  };
 }

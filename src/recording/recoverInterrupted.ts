@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { logger } from '../log/Logger.js';
 import { ID_PATTERN } from '../util/ids.js';
 import { finishDir, isUnfinished, recoverDir } from './recordingFiles.js';
+import { finishAacDir } from './AacRecording.js';
 
 const log = logger('recording.recover');
 
@@ -38,6 +39,7 @@ export async function recoverInterrupted(opts: RecoverOptions): Promise<Recovere
     const dir = join(opts.recordingsDir, spaceId);
     try {
       if (!(await isUnfinished(dir)) || (await opts.isLive(spaceId))) continue;
+      await finishAacDir(dir); // before the Opus marker, which makes the replay (and its AAC) available
       const marker = await finishDir(dir, await recoverDir(dir));
       log.info({ spaceId, seconds: marker.durationSeconds }, 'finished an interrupted recording');
       finished.push({ spaceId, ...marker });

@@ -15,9 +15,16 @@ import { logger, setLogLevel } from '../log/Logger.js';
 import { openStore, type Store } from '../store/index.js';
 import { liveRoutes } from '../api/routes/live.js';
 import { MediaPlane } from '../media/MediaPlane.js';
+import { MediaOwnership } from '../media/MediaOwnership.js';
+import { registerOwnerProxy } from '../api/OwnerProxy.js';
 import { whipRoutes } from '../api/routes/whip.js';
 import { registerReplayFiles, replayRoutes } from '../api/routes/replay.js';
 import { Recordings } from '../recording/index.js';
+import { SpaceLifecycle } from '../control/SpaceLifecycle.js';
+import { StagePresence } from '../control/StagePresence.js';
+import { SpaceAnalytics } from '../control/SpaceAnalytics.js';
+import { analyticsRoutes } from '../api/routes/analytics.js';
+import { registerTimeShift } from '../api/routes/timeshift.js';
 
 const log = logger('node');
 
@@ -30,6 +37,8 @@ export interface RostraNodeOptions {
   bus?: Bus;
   /** The web app build to serve (see HttpServerOptions.webDist). */
   webDist?: string | null;
+  /** See HttpServerOptions.checkResponses. */
+  checkResponses?: boolean;
 }
 
 export function packageVersion(): string {
@@ -47,6 +56,14 @@ export class RostraNode {
   readonly media: MediaPlane;
   readonly recordings: Recordings | undefined;
   readonly http: HttpServer;
+  /** Which node runs each live space's media (a lease in the Bus). */
+  readonly ownership: MediaOwnership;
+  /** Who of each stage is connected to this node, written to the Bus. */
+  readonly stagePresence: StagePresence;
+  /** Ends abandoned spaces and drops ghost speakers (on every node; see SpaceLifecycle). */
+  readonly lifecycle: SpaceLifecycle;
+  /** Samples every live space's audience into the Store (host analytics). */
+  readonly analytics: SpaceAnalytics;
   readonly #ownsStore: boolean;
   readonly #ownsBus: boolean;
   #closing: Promise<void> | undefined;
@@ -61,7 +78,29 @@ export class RostraNode {
     http: HttpServer;
     ownsStore: boolean;
     ownsBus: boolean;
+    ownership: MediaOwnership;
+    analytics: SpaceAnalytics;
   }) {
+    const { plane, media } = parts;
+    this.analytics = parts.analytics;
+    this.stagePresence = new StagePresence(parts.bus, {
+      watching: () => parts.http.events.watchers(),
+      publishing: function* () {
+        for (const spaceId of media.liveSpaceIds())
+          for (const userId of media.get(spaceId)?.stage.speakers() ?? []) yield [spaceId, userId] as const;
+      },
+      stageOf: async (spaceId) => new Set((await plane.spaces.view(spaceId)).stage.map((m) => m.id)),
+    });
+    this.lifecycle = new SpaceLifecycle({
+      store: parts.store,
+      bus: parts.bus,
+      clock: plane.ctx.clock,
+      hostAbsentMs: parts.config.lifecycle.hostAbsentMinutes * 60_000,
+      ghostSpeakerMs: parts.config.lifecycle.ghostSpeakerSeconds * 1000,
+      endSpace: (id) => plane.spaces.endUnattended(id),
+      dropSpeaker: (id, userId) => plane.stage.dropDisconnected(id, userId),
+    });
+    this.ownership = parts.ownership;
     this.config = parts.config;
     this.store = parts.store;
     this.bus = parts.bus;
@@ -103,6 +142,16 @@ export class RostraNode {
               retentionDays: config.media.retentionDays,
             });
       const metrics = new Metrics();
+      const analytics = new SpaceAnalytics({ store, bus, clock: plane.ctx.clock });
+      // One owner per live space in a cluster: media is created only under the space's lease. The
+      // internal URL is fixed at listen() when the port is chosen by the system.
+      let dropSpace: (spaceId: string) => void = () => undefined;
+      const ownership = new MediaOwnership({
+        leases: bus.leases,
+        leaseMs: config.cluster.leaseMs,
+        internalUrl: config.internalUrl ?? `http://127.0.0.1:${config.port}`,
+        onLost: (spaceId) => dropSpace(spaceId),
+      });
       const media = new MediaPlane(
         plane,
         recordings
@@ -113,7 +162,11 @@ export class RostraNode {
             }
           : {},
         metrics,
+        ownership,
       );
+      dropSpace = (spaceId) => {
+        media.drop(spaceId).catch((err: unknown) => log.error({ err, spaceId }, 'could not drop lost media'));
+      };
       metrics.countListenersWith(() =>
         Promise.all(
           media
@@ -131,11 +184,22 @@ export class RostraNode {
           ...whipRoutes(plane, media),
           ...liveRoutes(plane, media, metrics),
           ...(recordings ? replayRoutes({ plane, recordings }) : []),
+          ...analyticsRoutes(plane, analytics),
         ],
-        ...(recordings ? { configure: (app) => registerReplayFiles(app, { recordings }) } : {}),
+        configure: (app) => {
+          registerOwnerProxy(app, {
+            ownership,
+            runsHere: (spaceId) => ownership.owns(spaceId) && media.get(spaceId) !== undefined,
+            timeoutMs: config.cluster.ownerTimeoutMs,
+          });
+          if (recordings) registerReplayFiles(app, { recordings });
+          if (recordings) registerTimeShift(app, { plane, recordings });
+        },
         ...(opts.webDist !== undefined ? { webDist: opts.webDist } : {}),
+        ...(opts.checkResponses ? { checkResponses: true } : {}),
       });
       return new RostraNode({
+        ownership,
         config,
         store,
         bus,
@@ -143,6 +207,7 @@ export class RostraNode {
         media,
         recordings,
         http,
+        analytics,
         ownsStore: !opts.store,
         ownsBus: !opts.bus,
       });
@@ -155,16 +220,25 @@ export class RostraNode {
 
   async listen(): Promise<string> {
     const address = await this.http.listen(this.config.port, this.config.host);
+    if (this.config.internalUrl === undefined)
+      this.ownership.setInternalUrl(`http://127.0.0.1:${this.http.port}`);
     log.info(
       { address, publicUrl: this.config.publicUrl, store: this.store.kind, bus: this.bus.kind },
       'Rostra is listening',
     );
+    // Only a node that serves people reports who is connected, and only then may it end spaces.
+    this.stagePresence.start();
+    this.lifecycle.start();
+    this.analytics.start();
     return address;
   }
 
   /** Idempotent: a second call waits for the first. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      await this.lifecycle.close();
+      await this.analytics.close();
+      await this.stagePresence.close();
       await this.http.close();
       await this.media.close();
       await this.recordings?.close();

@@ -1,7 +1,36 @@
 /** The embedded default: PGlite (PostgreSQL compiled to WASM) in a data directory, or in memory. */
-import { mkdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Queryable, SqlClient } from './SqlClient.js';
+
+/**
+ * PGlite starts with a server's settings: 128 MB of shared buffers and slots for 100 connections, for
+ * what is one connection in one process holding a few MB of rows. Those cost ~160 MB of RSS, idle
+ * (bench/memory.bench.ts measures the node).
+ */
+const PGLITE_SETTINGS: readonly string[] = [
+  '-c',
+  'shared_buffers=16MB',
+  '-c',
+  'max_connections=4',
+  '-c',
+  'wal_buffers=512kB',
+];
+
+/**
+ * Creates a new data directory (initdb) in a child process: in this process it would leave the
+ * initdb instance's WebAssembly memory and code behind, ~110 MB of RSS for the node's whole life.
+ */
+async function initDataDir(dataDir: string): Promise<void> {
+  const script = `const { PGlite } = await import(process.argv[1]); await (await PGlite.create(process.argv[2])).close();`;
+  const pglite = import.meta.resolve('@electric-sql/pglite');
+  await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, pglite, dataDir], {
+    timeout: 120_000,
+  });
+}
 
 export class PgliteClient implements SqlClient {
   readonly kind = 'pglite' as const;
@@ -15,8 +44,12 @@ export class PgliteClient implements SqlClient {
 
   /** `dataDir` undefined = in memory (tests): ~2 s to start, against ~0.3 s to reopen a directory. */
   static async open(dataDir: string | undefined): Promise<PgliteClient> {
-    if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
-    const db = dataDir !== undefined ? await PGlite.create(dataDir) : await PGlite.create();
+    if (dataDir !== undefined) {
+      mkdirSync(dataDir, { recursive: true });
+      if (!existsSync(join(dataDir, 'PG_VERSION'))) await initDataDir(dataDir);
+    }
+    const startParams = [...PGlite.defaultStartParams, ...PGLITE_SETTINGS];
+    const db = await PGlite.create({ ...(dataDir !== undefined ? { dataDir } : {}), startParams });
     return new PgliteClient(db);
   }
 

@@ -3,7 +3,7 @@ import type { SqlClient } from './SqlClient.js';
 import type { Recording, RecordingRepo } from './Store.js';
 import { iso, isoOrNull } from './rows.js';
 
-interface RecordingRow {
+export interface RecordingRow {
   space_id: string;
   duration_s: number | string;
   plays: number | string | bigint;
@@ -12,7 +12,7 @@ interface RecordingRow {
   deleted_at: Date | null;
 }
 
-function toRecording(r: RecordingRow): Recording {
+export function toRecording(r: RecordingRow): Recording {
   return {
     spaceId: r.space_id,
     // pg returns bigint as a string and PGlite may as a bigint; a play count fits a double for ever.

@@ -126,4 +126,12 @@ export class SqlSpaces implements SpaceRepo {
     );
     return rows.map((r) => r.user_id);
   }
+
+  async nextMediaSession(spaceId: string): Promise<number> {
+    const rows = await this.#db.query<{ media_sessions: number }>(
+      'UPDATE spaces SET media_sessions = media_sessions + 1 WHERE id = $1 RETURNING media_sessions',
+      [spaceId],
+    );
+    return Number(rows[0]?.media_sessions ?? 0);
+  }
 }

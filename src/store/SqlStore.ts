@@ -4,6 +4,9 @@ import { SqlBlocks } from './SqlBlocks.js';
 import type { SqlClient } from './SqlClient.js';
 import { SqlRecordings } from './SqlRecordings.js';
 import { SqlRemovals } from './SqlRemovals.js';
+import { SqlPins } from './SqlPins.js';
+import { SqlReplayList } from './SqlReplayList.js';
+import { SqlAnalytics } from './SqlAnalytics.js';
 import { SqlRequests } from './SqlRequests.js';
 import { SqlSessions } from './SqlSessions.js';
 import { SqlSpaces } from './SqlSpaces.js';
@@ -24,6 +27,9 @@ export class SqlStore implements Store {
   readonly requests: SqlRequests;
   readonly removals: SqlRemovals;
   readonly recordings: SqlRecordings;
+  readonly pins: SqlPins;
+  readonly replays: SqlReplayList;
+  readonly analytics: SqlAnalytics;
   readonly #db: SqlClient;
 
   constructor(db: SqlClient) {
@@ -37,6 +43,9 @@ export class SqlStore implements Store {
     this.requests = new SqlRequests(db);
     this.removals = new SqlRemovals(db);
     this.recordings = new SqlRecordings(db);
+    this.pins = new SqlPins(db);
+    this.replays = new SqlReplayList(db);
+    this.analytics = new SqlAnalytics(db);
   }
 
   async migrate(): Promise<void> {

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Space } from '../domain/types.js';
 import { newId } from '../util/ids.js';
 import { storeEdgeCases } from './Store.edges.case.js';
+import { storeExperienceCases } from './Store.experience.case.js';
 import type { Store } from './Store.js';
 
 const LIMITS = { maxCohosts: 2, maxSpeakers: 10 };
@@ -130,6 +131,12 @@ export function runStoreSuite(name: string, open: () => Promise<Store>): void {
         'a stale transition does nothing',
       );
       assert.equal((await store.spaces.get(s.id))?.state, 'live');
+      assert.deepEqual(
+        await Promise.all([1, 2, 3].map(() => store.spaces.nextMediaSession(s.id))).then((n) => n.sort()),
+        [1, 2, 3],
+        'media sessions are counted once each, under concurrency',
+      );
+      assert.equal(await store.spaces.nextMediaSession('nosuchspace0'), 0);
     });
 
     test('spaces: live newest first, scheduled soonest first, paged with cursors', async () => {
@@ -353,5 +360,6 @@ export function runStoreSuite(name: string, open: () => Promise<Store>): void {
     });
 
     storeEdgeCases(() => store);
+    storeExperienceCases(() => store);
   });
 }

@@ -77,6 +77,11 @@ export interface SpaceRepo {
   removeInterest(spaceId: string, userId: string): Promise<void>;
   isInterested(spaceId: string, userId: string): Promise<boolean>;
   interestedUserIds(spaceId: string): Promise<string[]>;
+  /**
+   * Counts one more start of the space's media, atomically across nodes, and returns the count: 1 for the
+   * first start, 0 for an unknown space.
+   */
+  nextMediaSession(spaceId: string): Promise<number>;
 }
 
 export interface StageLimits {
@@ -161,6 +166,63 @@ export interface RecordingRepo {
   listExpired(before: string, limit: number): Promise<Recording[]>;
 }
 
+/** A link the host or a co-host pinned to the top of a space. The server never fetches it. */
+export interface Pin {
+  readonly id: string;
+  readonly spaceId: string;
+  readonly title: string;
+  /** http or https only (checked by the service). */
+  readonly url: string;
+  readonly pinnedBy: string;
+  readonly createdAt: string;
+}
+
+export interface PinRepo {
+  /** Adds a pin unless the space holds `max` already; atomic across processes (the space row is locked). */
+  add(pin: Pin, max: number): Promise<{ ok: true; pin: Pin } | { ok: false; reason: 'pin_limit' }>;
+  /** Oldest first. */
+  list(spaceId: string): Promise<Pin[]>;
+  /** Returns whether a pin was removed. */
+  remove(spaceId: string, pinId: string): Promise<boolean>;
+}
+
+/** A replay in the list of recent recordings: its space and its recording row. */
+export interface RecentReplay {
+  readonly space: Space;
+  readonly recording: Recording;
+}
+
+export interface ReplayListRepo {
+  /** Finished, not deleted recordings, newest first (keyset paging on the finish time). */
+  recent(limit: number, cursor?: string): Promise<{ replays: RecentReplay[]; nextCursor: string | null }>;
+}
+
+/** One sample of a space, as one node saw it (the counts are the cluster's, read from the Bus). */
+export interface SpaceSample {
+  /** The start of the sampling bucket (the same on every node, so their samples merge). */
+  readonly at: string;
+  readonly listeners: number;
+  readonly uniqueListeners: number;
+  /** Who is on stage now (host, co-hosts, speakers). */
+  readonly stageUserIds: readonly string[];
+}
+
+export interface SpaceStats {
+  readonly peakListeners: number;
+  readonly uniqueListeners: number;
+  /** Distinct people seen on stage. */
+  readonly speakers: number;
+  /** Oldest first. */
+  readonly curve: { at: string; listeners: number }[];
+}
+
+export interface AnalyticsRepo {
+  /** Merges a sample in (GREATEST per bucket, peak and uniques; speakers as a set), in one transaction. */
+  record(spaceId: string, sample: SpaceSample): Promise<void>;
+  /** Zeros for a space never sampled. The curve holds at most `maxPoints` samples (the newest). */
+  get(spaceId: string, maxPoints: number): Promise<SpaceStats>;
+}
+
 export interface Store {
   readonly kind: 'pglite' | 'postgres';
   readonly users: UserRepo;
@@ -171,6 +233,9 @@ export interface Store {
   readonly requests: RequestRepo;
   readonly removals: RemovalRepo;
   readonly recordings: RecordingRepo;
+  readonly pins: PinRepo;
+  readonly replays: ReplayListRepo;
+  readonly analytics: AnalyticsRepo;
   /** Applies pending migrations; safe to run on every start and from several processes at once. */
   migrate(): Promise<void>;
   /** Idempotent. */

@@ -118,6 +118,53 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX recordings_finished ON recordings (finished_at) WHERE deleted_at IS NULL;
     `,
   },
+  {
+    version: 20,
+    name: 'media sessions',
+    // How many times a live space's media was started (by any node): the first starts the media sequence
+    // at 0; a restart or takeover continues the space's timeline instead (PartPackager timelineStart).
+    sql: `ALTER TABLE spaces ADD COLUMN media_sessions integer NOT NULL DEFAULT 0;`,
+  },
+  {
+    version: 30,
+    name: 'pinned posts',
+    // Up to a few links per space (the limit is the service's, kept atomic by locking the space row).
+    sql: `
+      CREATE TABLE pins (
+        id text PRIMARY KEY,
+        space_id text NOT NULL REFERENCES spaces(id) ON DELETE CASCADE,
+        title text NOT NULL,
+        url text NOT NULL,
+        pinned_by text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at timestamptz NOT NULL
+      );
+      CREATE INDEX pins_space ON pins (space_id, created_at, id);
+    `,
+  },
+  {
+    version: 31,
+    name: 'space analytics',
+    // Written per space per sampling interval by each node (never per listener). Samples share time
+    // buckets across nodes, so several nodes writing one bucket merge with GREATEST.
+    sql: `
+      CREATE TABLE space_samples (
+        space_id text NOT NULL REFERENCES spaces(id) ON DELETE CASCADE,
+        at timestamptz NOT NULL,
+        listeners integer NOT NULL,
+        PRIMARY KEY (space_id, at)
+      );
+      CREATE TABLE space_stats (
+        space_id text PRIMARY KEY REFERENCES spaces(id) ON DELETE CASCADE,
+        peak_listeners integer NOT NULL DEFAULT 0,
+        unique_listeners integer NOT NULL DEFAULT 0
+      );
+      CREATE TABLE space_speakers (
+        space_id text NOT NULL REFERENCES spaces(id) ON DELETE CASCADE,
+        user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        PRIMARY KEY (space_id, user_id)
+      );
+    `,
+  },
 ];
 
 /** Serialises migrating nodes (released at commit); one key per schema, so test schemas do not wait on each other. */

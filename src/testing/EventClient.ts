@@ -1,6 +1,6 @@
 /** A WebSocket client of the event stream for tests: collects events and waits for the one it needs. */
 import { WebSocket } from 'ws';
-import type { ServerEvent } from '../api/protocol.js';
+import type { ServerEvent } from '../contract/protocol.js';
 
 export class EventClient {
   readonly events: ServerEvent[] = [];
@@ -32,11 +32,14 @@ export class EventClient {
     await this.next('subscribed', (e) => e.spaceId === spaceId);
   }
 
-  /** The first event of this type (matching `where`) seen so far or arriving within `ms`. */
+  /**
+   * The first event of this type (matching `where`) seen so far or arriving within `ms`: a deadline for
+   * a busy machine, generous by default, not a bound on how fast events come.
+   */
   async next<T extends ServerEvent['type']>(
     type: T,
     where: (e: Extract<ServerEvent, { type: T }>) => boolean = () => true,
-    ms = 5000,
+    ms = 20_000,
   ): Promise<Extract<ServerEvent, { type: T }>> {
     const find = () =>
       this.events.find(

@@ -23,7 +23,15 @@ export class EdgeNginx {
     this.#child = child;
   }
 
-  static async start(opts: { originPort: number; secret: string; extraHttp?: string }): Promise<EdgeNginx> {
+  /** `originPort`: one origin; `originPorts`: the nodes of a cluster (the upstream gets one line each). */
+  static async start(opts: {
+    originPort?: number;
+    originPorts?: readonly number[];
+    secret: string;
+    extraHttp?: string;
+  }): Promise<EdgeNginx> {
+    const ports = opts.originPorts ?? (opts.originPort !== undefined ? [opts.originPort] : []);
+    if (ports.length === 0) throw new TypeError('EdgeNginx: give originPort or originPorts');
     const dir = mkdtempSync(join(tmpdir(), 'rostra-nginx-'));
     // nginx's workers drop to an unprivileged user: they must be able to write the cache and temp dirs.
     chmodSync(dir, 0o755);
@@ -36,7 +44,10 @@ export class EdgeNginx {
     const conf = shipped
       .replace('/var/cache/nginx/rostra', join(dir, 'cache'))
       .replace('js_path /etc/nginx/rostra;', `js_path ${DEPLOY};`)
-      .replace('server 127.0.0.1:8080;', `server 127.0.0.1:${opts.originPort};`)
+      .replace(
+        'server 127.0.0.1:8080 max_fails=1 fail_timeout=5s;',
+        ports.map((p) => `server 127.0.0.1:${p} max_fails=1 fail_timeout=5s;`).join('\n    '),
+      )
       .replace('listen 8081;', `listen 127.0.0.1:${port};`)
       .replace('include /etc/nginx/rostra/secret.conf;', `set $rostra_secret "${opts.secret}";`)
       .replaceAll('include /etc/nginx/rostra/live.conf;', `include ${join(DEPLOY, 'live.conf')};`);

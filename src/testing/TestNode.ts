@@ -5,6 +5,7 @@
 import { loadConfig, type ConfigInput } from '../config/Config.js';
 import { ManualClock } from '../control/Clock.js';
 import { RostraNode, type RostraNodeOptions } from '../server/RostraNode.js';
+import { RostraClient, type Headers, type Transport } from '../client/index.js';
 import { freePort } from './ServeProcess.js';
 import type { Store } from '../store/index.js';
 import type { Bus } from '../bus/index.js';
@@ -26,9 +27,18 @@ export async function openTestNode(opts: TestNodeOptions = {}): Promise<RostraNo
   const config = loadConfig(
     [],
     {},
-    { port, host: '127.0.0.1', dataDir: '', logLevel: 'silent', ...opts.config },
+    {
+      port,
+      host: '127.0.0.1',
+      dataDir: '',
+      logLevel: 'silent',
+      ...opts.config,
+      // Measured pressure on a busy test machine would shed joins at random; guard tests drive it exactly.
+      guard: { shedding: false, ...opts.config?.guard },
+    },
   );
-  const nodeOpts: RostraNodeOptions = { config, passwordParams: TEST_PASSWORD_PARAMS };
+  // Every response a test sees is checked against its documented schema (ResponseCheck.ts).
+  const nodeOpts: RostraNodeOptions = { config, passwordParams: TEST_PASSWORD_PARAMS, checkResponses: true };
   if (opts.store) nodeOpts.store = opts.store;
   if (opts.bus) nodeOpts.bus = opts.bus;
   if (opts.clock) nodeOpts.clock = opts.clock;
@@ -36,81 +46,43 @@ export async function openTestNode(opts: TestNodeOptions = {}): Promise<RostraNo
   return RostraNode.open(nodeOpts);
 }
 
-export interface ApiResponse<T = unknown> {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: T;
-  text: string;
-}
+export type { ApiResponse } from '../client/index.js';
+export type { ErrorBody } from '../contract/index.js';
 
-export interface ErrorBody {
-  error: { code: string; message: string; retryAfter?: number; details?: Record<string, unknown> };
-}
-
-/** Calls a node in memory through fastify's inject: no sockets, exact same handlers. */
-export class TestClient {
+/**
+ * The one client (RostraClient), speaking to a node in memory through fastify's inject: no sockets, the
+ * exact same handlers. `ip` is the client's address as the server sees it (per-IP limits).
+ */
+export class TestClient extends RostraClient {
   readonly #node: RostraNode;
-  token: string | undefined;
-  /** The client's address as the server sees it (per-IP limits). */
   readonly ip: string;
 
   constructor(node: RostraNode, token?: string, ip = '127.0.0.1') {
+    super(injectTransport(node, ip), { origin: node.config.publicUrl, token });
     this.#node = node;
-    this.token = token;
     this.ip = ip;
   }
 
-  as(token: string | undefined): TestClient {
+  override as(token: string | undefined): TestClient {
     return new TestClient(this.#node, token, this.ip);
   }
 
   from(ip: string): TestClient {
     return new TestClient(this.#node, this.token, ip);
   }
+}
 
-  async request<T = unknown>(
-    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
-    url: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<ApiResponse<T>> {
-    const h: Record<string, string> = { ...headers };
-    if (this.token !== undefined && h.authorization === undefined) h.authorization = `Bearer ${this.token}`;
-    let payload: string | undefined;
-    if (body !== undefined) {
-      payload = typeof body === 'string' ? body : JSON.stringify(body);
-      h['content-type'] ??= 'application/json';
-    }
-    const res = await this.#node.http.app.inject({
-      method,
-      url,
-      headers: h,
-      remoteAddress: this.ip,
-      ...(payload !== undefined ? { payload } : {}),
+function injectTransport(node: RostraNode, ip: string): Transport {
+  return async (req) => {
+    const res = await node.http.app.inject({
+      method: req.method,
+      url: req.path,
+      headers: req.headers,
+      remoteAddress: ip,
+      ...(req.body !== undefined ? { payload: req.body } : {}),
     });
-    let parsed: unknown = undefined;
-    if (res.body.length > 0 && String(res.headers['content-type'] ?? '').includes('json'))
-      parsed = JSON.parse(res.body);
-    return {
-      status: res.statusCode,
-      headers: res.headers as ApiResponse['headers'],
-      body: parsed as T,
-      text: res.body,
-    };
-  }
-
-  get<T = unknown>(url: string) {
-    return this.request<T>('GET', url);
-  }
-  post<T = unknown>(url: string, body?: unknown) {
-    return this.request<T>('POST', url, body);
-  }
-  put<T = unknown>(url: string, body?: unknown) {
-    return this.request<T>('PUT', url, body);
-  }
-  delete<T = unknown>(url: string) {
-    return this.request<T>('DELETE', url);
-  }
+    return { status: res.statusCode, headers: res.headers as Headers, text: res.body };
+  };
 }
 
 export interface TestUser {

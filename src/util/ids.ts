@@ -17,5 +17,5 @@ export function newId(): string {
   return id;
 }
 
-/** Ids that `newId` makes, and nothing a hostile client could smuggle into a key or path. */
-export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** The pattern every id matches is part of the wire contract. */
+export { ID_PATTERN } from '../contract/rest.js';

@@ -68,6 +68,16 @@ test('rostra demo --json: a live space, then each bot hears the others’ tones,
   console.log(`demo: speaker-to-speaker delays ${delays.join(', ')} ms`);
   const space = await (await fetch(`${base}/api/v1/spaces/${first.spaceId}`)).json();
   assert.equal((space as { state: string }).state, 'ended', 'the demo ends its space when it stops');
+  // The printed host login signs in as the space's host (a newcomer takes control in the browser).
+  const login = (lines[0] as { host: { handle: string; password: string } }).host;
+  const signIn = await fetch(`${base}/api/v1/auth/signin`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(login),
+  });
+  assert.equal(signIn.status, 200);
+  const who = (await signIn.json()) as { user: { id: string } };
+  assert.equal(who.user.id, (space as { host: { id: string } }).host.id);
 });
 
 test('rostra demo against nothing answers with a clear error, and a bad flag with usage', async () => {

@@ -186,7 +186,8 @@ describe('audio through the web app', () => {
 
     // The recording may take a moment to be finished; the page retries, the API tells why meanwhile.
     let replay: { status: number; text: string } = { status: 0, text: '' };
-    for (let i = 0; i < 60 && replay.status !== 200; i++) {
+    const deadline = Date.now() + 120_000; // generous, for a busy machine
+    while (replay.status !== 200 && Date.now() < deadline) {
       const res = await fetch(`${base}/api/v1/spaces/${spaceId}/replay`);
       replay = { status: res.status, text: await res.text() };
       if (res.status !== 200) await new Promise((r) => setTimeout(r, 500));

@@ -179,7 +179,8 @@ describe('web app', () => {
       const spaceId = await createSpace(smallBase, host, { title: 'Packed room' });
       // One listener fills it; wait until the node's ~1 s count cache has seen them.
       await apiCall(smallBase, null, 'POST', `/api/v1/spaces/${spaceId}/listen`, {});
-      for (let i = 0; i < 100; i++) {
+      const deadline = Date.now() + 60_000; // generous, for a busy machine
+      for (;;) {
         const view = await apiCall<{ listenerCount: number }>(
           smallBase,
           null,
@@ -187,6 +188,7 @@ describe('web app', () => {
           `/api/v1/spaces/${spaceId}`,
         );
         if (view.listenerCount >= 1) break;
+        assert.ok(Date.now() < deadline, 'the first listener was never counted');
         await new Promise((r) => setTimeout(r, 100));
       }
 

@@ -24,6 +24,7 @@ before(async () => {
   const host = await signUp(node, 'host');
   spaceId = (await host.client.post<{ id: string }>('/api/v1/spaces', { title: 'Edge' })).body.id;
   bot = new SpeakerBot({
+    connectTimeoutMs: 60_000, // a deadline for a busy machine
     whipUrl: `${origin}/api/v1/spaces/${spaceId}/whip`,
     token: host.token,
     audio: { kind: 'tone', frequencyHz: 440, levelDbfs: -20 },
@@ -94,7 +95,8 @@ test('two listeners with different tickets share one cached part', async () => {
 test("a crowd's blocking reload for the next part reaches the origin once", async () => {
   const tickets = await Promise.all(Array.from({ length: 30 }, () => ticket()));
   const playlist = await (await fetch(`${edgeBase}/live/${spaceId}/audio.m3u8?ticket=${tickets[0]}`)).text();
-  const hint = /PRELOAD-HINT:TYPE=PART,URI="part(\d+)\.(\d+)\.m4s"/.exec(playlist);
+  // Asked with ?ticket=, the URIs carry `?ticket={$ticket}` for the player to fill in (EXT-X-DEFINE).
+  const hint = /PRELOAD-HINT:TYPE=PART,URI="part(\d+)\.(\d+)\.m4s(?:\?ticket=\{\$ticket\})?"/.exec(playlist);
   assert.ok(hint);
   // Two parts ahead, so every request arrives before the origin can answer.
   const msn = Number(hint[1]);
@@ -143,4 +145,21 @@ test('a plain playlist request (no blocking directives) prefetches nothing', asy
   await res.text();
   assert.equal(await originCount('/live/:id/:file'), before);
   assert.equal(edge.errorLog.includes('[error]'), false, edge.errorLog);
+});
+
+test('through the edge, ?ticket= players and cookie players each get their own playlist body', async () => {
+  const [a, b, c] = await Promise.all([ticket(), ticket(), ticket()]);
+  const url = `${edgeBase}/live/${spaceId}/index.m3u8`;
+  const byQuery = await (await fetch(`${url}?ticket=${a}`)).text();
+  const byCookie = await (await fetch(url, { headers: { cookie: `rostra_ticket=${b}` } })).text();
+  const again = await fetch(`${url}?ticket=${c}`);
+  assert.match(byQuery, /EXT-X-DEFINE:QUERYPARAM="ticket"/);
+  assert.doesNotMatch(byCookie, /EXT-X-DEFINE/, 'a cookie player is never served the ?ticket= body');
+  assert.equal(await again.text(), byQuery);
+  assert.equal(again.headers.get('x-cache-status'), 'HIT', 'one entry for every ?ticket= player');
+  assert.match(byCookie, /CODECS="mp4a\.40\.2"\naac\.m3u8\n/, 'the AAC-LC rendition goes through the edge');
+  const aac = await fetch(`${edgeBase}/live/${spaceId}/aac-init.mp4`, {
+    headers: { cookie: `rostra_ticket=${b}` },
+  });
+  assert.equal(aac.status, 200);
 });

@@ -24,13 +24,26 @@ before(async () => {
   const host = await signUp(node, 'host');
   spaceId = (await host.client.post<{ id: string }>('/api/v1/spaces', { title: 'Load' })).body.id;
   bot = new SpeakerBot({
+    connectTimeoutMs: 60_000, // a deadline for a busy machine
     whipUrl: `${base}/api/v1/spaces/${spaceId}/whip`,
     token: host.token,
     audio: { kind: 'tone', frequencyHz: 440, levelDbfs: -12 },
   });
   await bot.start();
-  // Let the first parts exist before the crowd arrives.
-  await new Promise((r) => setTimeout(r, 1500));
+  // Let the first parts exist before the crowd arrives: wait for three to be cut.
+  const media = node.media.get(spaceId);
+  assert.ok(media, 'the WHIP offer started the space media');
+  await new Promise<void>((resolve, reject) => {
+    let cut = 0;
+    const timer = setTimeout(() => reject(new Error('no parts cut in 30 s')), 30_000);
+    const onPart = () => {
+      if (++cut < 3) return;
+      clearTimeout(timer);
+      media.packager.off('part', onPart);
+      resolve();
+    };
+    media.packager.on('part', onPart);
+  });
 });
 
 after(async () => {
@@ -50,6 +63,8 @@ test(`runLoadTest: ${LISTENERS} listeners for 20 s on 0.5 s parts are all admitt
   assert.deepEqual(report.errors, {});
   assert.deepEqual(report.refused, {});
   assert.equal(report.stalls, 0);
+  // The decoding listeners expect sound: digital silence would be a failure (test/loadtest/silence.test.ts).
+  assert.deepEqual(report.failures, []);
   // ~2 parts/s for ~17 s each, minus the ramp: most parts of the run were delivered and timed.
   assert.ok(report.partDelayMs.count > LISTENERS * 25, `only ${report.partDelayMs.count} parts timed`);
   assert.ok(report.bytesPerSecondPerListener > 3000, `${report.bytesPerSecondPerListener} B/s per listener`);
@@ -64,4 +79,6 @@ test(`runLoadTest: ${LISTENERS} listeners for 20 s on 0.5 s parts are all admitt
     assert.equal(d.stalls, 0);
     assert.ok(d.audioSeconds > 15, `${d.audioSeconds} s of audio`);
   }
+  // Every simulated listener left when it stopped: none is still counted for a ticket's lifetime.
+  assert.equal(await node.bus.presence.count(`listeners:${spaceId}`), 0);
 });

@@ -33,8 +33,12 @@ test('runLoadTest on a full space: every join refused with audience_full and ret
     });
     assert.equal(res.status, 200);
   }
-  // The node caches the space's count for ~1 s: let it see the five.
-  await new Promise((r) => setTimeout(r, 1200));
+  // The node caches the space's count for ~1 s: wait until the count admission reads shows the five.
+  const deadline = Date.now() + 30_000;
+  while ((await node.plane.audience.count(spaceId)) < 5) {
+    assert.ok(Date.now() < deadline, 'the five listeners were never counted');
+    await new Promise((r) => setTimeout(r, 50));
+  }
   const report = await runLoadTest({ url: `${base}/s/${spaceId}`, listeners: 4, durationS: 3 });
   assert.equal(report.listenersConnected, 0);
   // Each listener retries after Retry-After, so there are at least as many refusals as listeners.

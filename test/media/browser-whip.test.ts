@@ -31,6 +31,7 @@ test('Chromium publishes its microphone through WHIP; the host bot hears its 523
   await guest.client.post(`/api/v1/spaces/${spaceId}/invitation`, { accept: true });
   await guest.client.post(`/api/v1/spaces/${spaceId}/users/${guest.id}/unmute`);
   bot = new SpeakerBot({
+    connectTimeoutMs: 60_000, // a deadline for a busy machine
     whipUrl: `${base}/api/v1/spaces/${spaceId}/whip`,
     token: host.token,
     audio: { kind: 'tone', frequencyHz: 440, levelDbfs: -20 },
@@ -50,13 +51,17 @@ test('Chromium publishes its microphone through WHIP; the host bot hears its 523
       if (!track) throw new Error('no microphone track');
       pc.addTransceiver(track, { direction: 'sendrecv' });
       await pc.setLocalDescription(await pc.createOffer());
+      // Offer once gathering ends or a first candidate is known (the server is ICE-lite: one reachable
+      // candidate is enough); waiting on the event, not a fixed time, with a generous cap.
       await new Promise<void>((resolve) => {
         if (pc.iceGatheringState === 'complete') return resolve();
+        if (pc.localDescription?.sdp.includes('a=candidate')) return resolve();
         pc.addEventListener(
           'icegatheringstatechange',
           () => pc.iceGatheringState === 'complete' && resolve(),
         );
-        setTimeout(resolve, 2000);
+        pc.addEventListener('icecandidate', (e) => e.candidate && resolve());
+        setTimeout(resolve, 30_000);
       });
       const res = await fetch(url, {
         method: 'POST',
@@ -73,7 +78,7 @@ test('Chromium publishes its microphone through WHIP; the host bot hears its 523
     { url: `${base}/api/v1/spaces/${spaceId}/whip`, token: guest.token },
   );
   assert.equal(status.status, 201, status.body);
-  const until = Date.now() + 15_000;
+  const until = Date.now() + 60_000; // a deadline for a busy machine, not a bound
   while (!bot.report().heard.some((t) => t.frequencyHz === 523)) {
     if (Date.now() > until) {
       const pcState = await page.evaluate(() => {

@@ -17,7 +17,8 @@ let spaceId: string;
 const bots: SpeakerBot[] = [];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(what: string, cond: () => boolean, ms = 8000): Promise<void> {
+/** Polls until `cond` holds; the deadline is generous, because the machine may be busy. */
+async function waitFor(what: string, cond: () => boolean, ms = 30_000): Promise<void> {
   const until = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
@@ -26,9 +27,27 @@ async function waitFor(what: string, cond: () => boolean, ms = 8000): Promise<vo
 }
 const heard = (bot: SpeakerBot, hz: number) => bot.report().heard.some((t) => t.frequencyHz === hz);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+/** Events must come; how soon is not judged here (a deadline for a busy machine, not a bound). */
+const EVENT_DEADLINE_MS = 15_000;
+
+/**
+ * Waits until `bot` receives a whole listening window (20 packets, 0.4 s of audio) with no `hz` in it:
+ * counted in packets that arrived, not in wall time, so a slow machine cannot fake it or fail it.
+ */
+async function waitForSilenceOf(bot: SpeakerBot, hz: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    bot.resetHearing();
+    const from = bot.report().packetsReceived;
+    await waitFor('packets at the bot', () => bot.report().packetsReceived >= from + 20);
+    if (!heard(bot, hz)) return;
+    assert.ok(Date.now() < deadline, `${hz} Hz still reaches the bot`);
+  }
+}
 
 function bot(user: TestUser, frequencyHz: number): SpeakerBot {
   const b = new SpeakerBot({
+    connectTimeoutMs: 60_000, // a deadline for a busy machine
     whipUrl: `${base}/api/v1/spaces/${spaceId}/whip`,
     token: user.token,
     audio: { kind: 'tone', frequencyHz, levelDbfs: -20, pulse: { everyMs: 500, durationMs: 10 } },
@@ -39,7 +58,9 @@ function bot(user: TestUser, frequencyHz: number): SpeakerBot {
 }
 
 before(async () => {
-  node = await openTestNode();
+  // The fuzz test below sends 45 bad offers from one account on purpose, to check each answer; the
+  // guard's WHIP rate limits (tested in the guard's suite) would answer most of them with 429 instead.
+  node = await openTestNode({ config: { guard: { whipPerAccount: 1000, whipPerIp: 1000 } } });
   await node.listen();
   base = `http://127.0.0.1:${node.http.port}`;
   host = await signUp(node, 'host');
@@ -76,24 +97,26 @@ test('two speakers hear each other through mix-minus, and not themselves; the se
     `stage over loopback: connect ${connectA.toFixed(0)}/${connectB.toFixed(0)} ms; ` +
       `speaker→server→speaker pulse delay median ${median(delays).toFixed(0)} ms (n=${delays.length})`,
   );
+  // The delay is printed, not judged (a busy machine may take longer); it must be a real measurement.
+  assert.ok(delays.length >= 4, `${delays.length} pulses timed`);
   assert.ok(
-    delays.every((d) => d >= 0 && d < 1000),
+    delays.every((d) => d >= 0),
     `delays ${delays.map((d) => d.toFixed(0)).join(',')}`,
   );
 });
 
 test('the host mutes the speaker: their tone stops for the host; they unmute themselves: it returns', async () => {
   const [a] = bots as [SpeakerBot, SpeakerBot];
+  await waitFor('the host to hear the speaker before the mute', () => heard(a, 660));
   assert.equal((await host.client.post(`/api/v1/spaces/${spaceId}/users/${speaker.id}/mute`)).status, 204);
-  await sleep(300);
-  a.resetHearing();
-  await sleep(400);
-  assert.equal(heard(a, 660), false, 'muted on the server: nothing of 660 Hz reaches the host');
+  // Muted on the server: the host keeps receiving audio, and none of it is 660 Hz (the speaker's bot
+  // keeps sending all along).
+  await waitForSilenceOf(a, 660);
   assert.equal(
     (await speaker.client.post(`/api/v1/spaces/${spaceId}/users/${speaker.id}/unmute`)).status,
     204,
   );
-  await waitFor('the host to hear the speaker again', () => heard(a, 660), 3000);
+  await waitFor('the host to hear the speaker again', () => heard(a, 660));
 });
 
 test('a listener cannot publish: 403 not_on_stage; a bad offer: 400 invalid_sdp', async () => {
@@ -127,10 +150,10 @@ test('speaking events follow the voice: off when muted, on again when unmuted, a
     await events.subscribe(spaceId);
     const start = Date.now();
     assert.equal((await host.client.post(`/api/v1/spaces/${spaceId}/users/${host.id}/mute`)).status, 204);
-    await events.next('speaking', (e) => e.userId === host.id && !e.speaking, 5000);
+    await events.next('speaking', (e) => e.userId === host.id && !e.speaking, EVENT_DEADLINE_MS);
     assert.equal((await host.client.post(`/api/v1/spaces/${spaceId}/users/${host.id}/unmute`)).status, 204);
-    await events.next('speaking', (e) => e.userId === host.id && e.speaking, 5000);
-    await sleep(1000);
+    await events.next('speaking', (e) => e.userId === host.id && e.speaking, EVENT_DEADLINE_MS);
+    await sleep(1000); // an observation window for the rate (the bound below scales with it), not a wait
     const seconds = (Date.now() - start) / 1000;
     const perUser = new Map<string, number>();
     for (const e of events.events)
@@ -147,7 +170,7 @@ test('a new subscriber is told who is speaking now, not only the next change', a
   const events = await EventClient.connect(base);
   try {
     await events.subscribe(spaceId);
-    await events.next('speaking', (e) => e.userId === host.id && e.speaking, 1500);
+    await events.next('speaking', (e) => e.userId === host.id && e.speaking, EVENT_DEADLINE_MS);
   } finally {
     await events.close();
   }
@@ -162,13 +185,13 @@ test('on a node without the media, a later subscriber learns who speaks from the
     await first.subscribe(spaceId);
     // A change the other node sees on the Bus: the host is muted, then speaks again.
     assert.equal((await host.client.post(`/api/v1/spaces/${spaceId}/users/${host.id}/mute`)).status, 204);
-    await first.next('speaking', (e) => e.userId === host.id && !e.speaking, 5000);
+    await first.next('speaking', (e) => e.userId === host.id && !e.speaking, EVENT_DEADLINE_MS);
     assert.equal((await host.client.post(`/api/v1/spaces/${spaceId}/users/${host.id}/unmute`)).status, 204);
-    await first.next('speaking', (e) => e.userId === host.id && e.speaking, 5000);
+    await first.next('speaking', (e) => e.userId === host.id && e.speaking, EVENT_DEADLINE_MS);
     const later = await EventClient.connect(otherBase);
     try {
       await later.subscribe(spaceId);
-      await later.next('speaking', (e) => e.userId === host.id && e.speaking, 1500);
+      await later.next('speaking', (e) => e.userId === host.id && e.speaking, EVENT_DEADLINE_MS);
     } finally {
       await later.close();
     }

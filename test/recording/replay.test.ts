@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { HttpServer } from '../../src/api/HttpServer.js';
 import { registerReplayFiles, replayRoutes } from '../../src/api/routes/replay.js';
 import { Recordings } from '../../src/recording/index.js';
-import { tonePackager } from '../../src/recording/recordingTestKit.js';
+import { tonePackager } from '../../src/testing/recordingTestKit.js';
 import type { RostraNode } from '../../src/server/RostraNode.js';
 import { openTestNode, signUp, type ErrorBody, type TestUser } from '../../src/testing/TestNode.js';
 
@@ -98,7 +98,9 @@ test('replay: 409 while live, available after the end, plays count, host deletes
   assert.match(playlist.raw.toString(), /#EXT-X-MAP:URI="init\.mp4"[\s\S]*seg1\.m4s\n#EXT-X-ENDLIST/);
   const seg = await call('GET', `/replay/${id}/seg0.m4s`);
   assert.equal(seg.status, 200);
-  assert.equal(seg.headers['cache-control'], 'public, max-age=31536000, immutable');
+  // Deleted means gone: minutes in any cache, then revalidated (never a year at a guessable URL).
+  assert.equal(seg.headers['cache-control'], 'public, max-age=300, must-revalidate');
+  assert.match(String(seg.headers.etag), /^"[\w-]+"$/);
   assert.equal(seg.headers['content-type'], 'audio/mp4');
   assert.equal((await call('GET', `/replay/${id}/init.mp4`)).status, 200);
   for (const bad of ['journal.ndjson', 'finished.json', 'seg9.m4s', '..%2Fx', 'seg0.m4s.tmp']) {
@@ -119,6 +121,9 @@ test('replay: 409 while live, available after the end, plays count, host deletes
   assert.equal(gone.status, 404);
   assert.equal(code(gone), 'not_found');
   assert.equal((await call('GET', `/replay/${id}/index.m3u8`)).status, 404);
+  const goneSeg = await call('GET', `/replay/${id}/seg0.m4s`);
+  assert.equal(goneSeg.status, 404, 'a deleted replay segment is gone');
+  assert.equal(goneSeg.headers['cache-control'], 'no-store');
   assert.equal((await call('POST', `/api/v1/spaces/${id}/replay/plays`)).status, 404);
   assert.equal((await call('DELETE', `/api/v1/spaces/${id}/replay`, host.token)).status, 404);
   assert.equal(existsSync(join(dir, id)), false, 'the files are gone');

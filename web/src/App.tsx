@@ -12,6 +12,8 @@ import { NewSpacePage } from './pages/NewSpacePage.js';
 import { NotFoundNotice } from './components/SpaceNotice.js';
 import { ReplayPage } from './pages/ReplayPage.js';
 import { SpacePage } from './pages/SpacePage.js';
+import { AnalyticsPage } from './pages/AnalyticsPage.js';
+import { MiniPlayer } from './components/MiniPlayer.js';
 
 export function App() {
   const route = useRoute();
@@ -33,11 +35,13 @@ export function App() {
       {route.name === 'new' && <NewSpacePage />}
       {route.name === 'space' && <SpacePage key={route.id} id={route.id} />}
       {route.name === 'replay' && <ReplayPage key={route.id} id={route.id} />}
+      {route.name === 'analytics' && <AnalyticsPage key={route.id} id={route.id} />}
       {route.name === 'notFound' && (
         <main id="main" class="page narrow">
           <NotFoundNotice what="page" />
         </main>
       )}
+      {route.name !== 'space' && <MiniPlayer />}
       <Toaster />
     </>
   );

@@ -3,7 +3,14 @@ import { z } from 'zod';
 import type { ControlPlane } from '../../control/ControlPlane.js';
 import { RostraError } from '../../errors/index.js';
 import { route, type RouteDef } from '../Route.js';
-import { HandleParams, IdParams, SessionSchema, SignInBody, SignUpBody, UserSchema } from '../schemas.js';
+import {
+  HandleParams,
+  IdParams,
+  SessionSchema,
+  SignInBody,
+  SignUpBody,
+  UserSchema,
+} from '../../contract/rest.js';
 
 export function accountRoutes(plane: ControlPlane): RouteDef[] {
   return [
@@ -16,7 +23,7 @@ export function accountRoutes(plane: ControlPlane): RouteDef[] {
       auth: 'none',
       body: SignUpBody,
       response: { status: 201, description: 'The new user and a session token', schema: SessionSchema },
-      errors: ['validation_failed', 'handle_taken'],
+      errors: ['validation_failed', 'handle_taken', 'rate_limited', 'server_busy'],
       handler: ({ body }) => plane.accounts.signUp(body),
     }),
     route({
@@ -28,7 +35,7 @@ export function accountRoutes(plane: ControlPlane): RouteDef[] {
       auth: 'none',
       body: SignInBody,
       response: { status: 200, description: 'The user and a session token', schema: SessionSchema },
-      errors: ['invalid_credentials', 'too_many_attempts'],
+      errors: ['invalid_credentials', 'too_many_attempts', 'server_busy'],
       handler: ({ body, ip }) => plane.accounts.signIn(body, ip),
     }),
     route({

@@ -11,10 +11,9 @@ import {
   ReactionBody,
   TicketBody,
   TicketRenewalSchema,
-} from '../schemas.js';
-
-/** The cookie carries the ticket to the media path, so playlist and part URLs stay the same for everyone. */
-export const TICKET_COOKIE = 'rostra_ticket';
+} from '../../contract/rest.js';
+import { ticketCookie } from './ticketCookie.js';
+import { QUEUE_COOKIE, readCookie } from '../../guard/index.js';
 
 export function audienceRoutes(plane: ControlPlane): RouteDef[] {
   const setTicketCookie = (
@@ -22,11 +21,7 @@ export function audienceRoutes(plane: ControlPlane): RouteDef[] {
     spaceId: string,
     ticket: string,
   ) => {
-    const maxAge = plane.ctx.config.timing.ticketTtlSeconds;
-    reply.header(
-      'set-cookie',
-      `${TICKET_COOKIE}=${ticket}; Path=/live/${spaceId}/; Max-Age=${maxAge}; HttpOnly; SameSite=Lax`,
-    );
+    reply.header('set-cookie', ticketCookie(spaceId, ticket, plane.ctx.config.timing.ticketTtlSeconds));
   };
   return [
     route({
@@ -40,16 +35,27 @@ export function audienceRoutes(plane: ControlPlane): RouteDef[] {
       body: ListenBody,
       response: { status: 200, description: 'Admitted', schema: AdmissionSchema },
       errors: [
+        'space_not_found',
         'space_unavailable',
         'space_ended',
         'invalid_state',
         'sign_in_required',
         'removed_from_space',
         'blocked_by_host',
+        'rate_limited',
       ],
-      handler: async ({ caller, params, body, reply }) => {
+      handler: async ({ caller, params, body, reply, request, ip }) => {
         const space = await plane.spaces.get(params.id);
-        const admission = await plane.audience.listen(caller, space, body.ticket);
+        // The guard's ladder may put a newcomer in line: the pass rides in a cookie on this URL.
+        const admission = await plane.audience.listen(caller, space, body.ticket, {
+          ip,
+          pass: readCookie(request.headers.cookie, QUEUE_COOKIE),
+          setPass: (pass) =>
+            void reply.header(
+              'set-cookie',
+              `${QUEUE_COOKIE}=${pass}; Path=/api/v1/spaces/${params.id}/listen; Max-Age=300; HttpOnly; SameSite=Lax`,
+            ),
+        });
         setTicketCookie(reply, params.id, admission.ticket);
         return admission;
       },

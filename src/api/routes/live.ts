@@ -6,13 +6,20 @@
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { route, type RouteDef } from '../Route.js';
-import { Id } from '../schemas.js';
-import { parseDeliveryDirectives, renderMultivariantPlaylist } from '../../broadcast/index.js';
+import { Id } from '../../contract/rest.js';
+import {
+  AAC_PLAYLIST,
+  carryQueryParam,
+  parseDeliveryDirectives,
+  renderMultivariantPlaylist,
+  type PartPackager,
+} from '../../broadcast/index.js';
 import type { Metrics } from '../Metrics.js';
 import type { ControlPlane } from '../../control/ControlPlane.js';
 import { RostraError } from '../../errors/index.js';
+import { holdSlot } from '../../guard/index.js';
 import type { MediaPlane } from '../../media/MediaPlane.js';
-import { ticketOf } from './mediaTicket.js';
+import { ticketOf } from './ticketCookie.js';
 import type { SpaceMedia } from '../../media/SpaceMedia.js';
 
 const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
@@ -21,6 +28,16 @@ const MEDIA_TYPE = 'audio/mp4';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const PART_FILE = /^part(\d{1,9})\.(\d{1,3})\.m4s$/;
 const SEGMENT_FILE = /^seg(\d{1,9})\.m4s$/;
+const AAC_PREFIX = 'aac-';
+
+/**
+ * A playlist asked for with `?ticket=` names every URI with `?ticket={$ticket}` (EXT-X-DEFINE QUERYPARAM),
+ * so a player that cannot use the cookie (a page on another origin) carries its ticket to every request,
+ * while the body stays the same for every such listener (broadcast/QueryParamUris.ts).
+ */
+function carryTicket(query: { ticket?: string | undefined }, playlist: string): string {
+  return query.ticket === undefined ? playlist : carryQueryParam(playlist, 'ticket');
+}
 
 const Params = z.object({ id: Id }).strict();
 const FileParams = z.object({ id: Id, file: z.string().max(64) }).strict();
@@ -41,18 +58,71 @@ export function liveRoutes(plane: ControlPlane, media: MediaPlane, metrics?: Met
     spaceId: string,
     query: { ticket?: string | undefined },
   ): Promise<SpaceMedia> => {
-    if (!plane.ctx.tickets.check(ticketOf(request, query), spaceId, plane.ctx.clock.now()))
-      throw new RostraError('invalid_ticket');
+    const ticket = plane.ctx.tickets.check(ticketOf(request, query), spaceId, plane.ctx.clock.now());
+    if (!ticket) throw new RostraError('invalid_ticket');
+    // A player fetching media is a real listener: now they count toward the node's cap (the guard).
+    plane.audience.active(spaceId, ticket.listenerId);
     const existing = media.get(spaceId);
     if (existing) return existing;
     return media.ensure(await plane.spaces.get(spaceId));
   };
-  const send = (reply: FastifyReply, type: string, cache: string, body: string | Uint8Array) =>
-    reply
-      .code(200)
-      .header('content-type', type)
-      .header('cache-control', cache)
-      .send(Buffer.isBuffer(body) || typeof body === 'string' ? body : Buffer.from(body));
+  // Media bytes are Buffers from publication on (PartPackager), so nothing is copied per request.
+  const send = (reply: FastifyReply, type: string, cache: string, body: string | Buffer) =>
+    reply.code(200).header('content-type', type).header('cache-control', cache).send(body);
+
+  /** A rendition's media playlist, after the blocking reload its query asks for. */
+  async function mediaPlaylist(
+    reply: FastifyReply,
+    m: SpaceMedia,
+    query: z.infer<typeof PlaylistQuery>,
+    rendition: (m: SpaceMedia) => PartPackager | undefined,
+  ): Promise<FastifyReply> {
+    const packager = rendition(m);
+    if (!packager) throw new RostraError('not_found', 'This space has no such rendition (--aac off).');
+    const parsed = parseDeliveryDirectives(query);
+    if (!parsed.ok) throw new RostraError('bad_request', parsed.reason);
+    const { directives } = parsed;
+    // Held reloads are capped per address and node (the guard); past the caps, the playlist as it is now,
+    // never cached. A client that goes away frees its place at once.
+    const slot = holdSlot(plane.ctx.guard, reply.request.ip, reply.raw);
+    if (!slot)
+      return send(reply, PLAYLIST_TYPE, 'no-store', playlistBody(reply, query, packager, directives.skip));
+    let decision: Awaited<ReturnType<SpaceMedia['awaitReload']>>;
+    try {
+      decision = await m.awaitReload(directives, packager, slot.signal);
+    } finally {
+      slot.done();
+    }
+    if (decision.kind === 'bad-request') throw new RostraError('bad_request', decision.reason);
+    if (decision.kind === 'timeout') {
+      throw new RostraError('space_unavailable', 'The requested part did not arrive in time.', {
+        retryAfter: 1,
+      });
+    }
+    // A blocking answer is final for its query string, so an edge may keep it for a few part lengths;
+    // the plain playlist changes with every part.
+    const cache = directives.msn !== undefined ? 'public, max-age=4' : 'public, max-age=1';
+    return send(reply, PLAYLIST_TYPE, cache, playlistBody(reply, query, packager, directives.skip));
+  }
+
+  /**
+   * The playlist body. With the cookie: the rendering's own Buffer, gzip-compressed for a client that
+   * accepts it, both made once per change and shared by every request (a crowd's held reloads all wake
+   * on the same part). `Vary` tells caches; the shipped nginx edge asks for gzip always, so it keeps one
+   * entry per URL (deploy/nginx/live.conf).
+   */
+  function playlistBody(
+    reply: FastifyReply,
+    query: z.infer<typeof PlaylistQuery>,
+    packager: PartPackager,
+    skip: boolean,
+  ): Buffer | string {
+    if (query.ticket !== undefined) return carryTicket(query, packager.playlist.render({ skip }));
+    const gzip = acceptsGzip(reply.request.headers['accept-encoding']);
+    void reply.header('vary', 'accept-encoding');
+    if (gzip) void reply.header('content-encoding', 'gzip');
+    return packager.playlist.bytes({ skip, gzip });
+  }
 
   return [
     route({
@@ -72,14 +142,16 @@ export function liveRoutes(plane: ControlPlane, media: MediaPlane, metrics?: Met
       },
       errors: ['invalid_ticket', 'space_not_found', 'space_ended'],
       handler: async ({ params, query, request, reply }) => {
-        await mediaFor(request, params.id, query);
+        const m = await mediaFor(request, params.id, query);
         const bandwidth = plane.ctx.config.media.bitrate * 1.15; // Opus + fMP4 framing
-        return send(
-          reply,
-          PLAYLIST_TYPE,
-          'public, max-age=60',
-          renderMultivariantPlaylist({ mediaUri: 'audio.m3u8', bandwidth }),
-        );
+        const aac =
+          m.aac && !m.aac.failed ? { mediaUri: AAC_PLAYLIST, bandwidth: m.aac.bitrate * 1.15 } : undefined;
+        const text = renderMultivariantPlaylist({
+          mediaUri: 'audio.m3u8',
+          bandwidth,
+          ...(aac ? { aac } : {}),
+        });
+        return send(reply, PLAYLIST_TYPE, 'public, max-age=60', carryTicket(query, text));
       },
     }),
     route({
@@ -98,69 +170,100 @@ export function liveRoutes(plane: ControlPlane, media: MediaPlane, metrics?: Met
         contentType: PLAYLIST_TYPE,
       },
       errors: ['invalid_ticket', 'bad_request', 'space_unavailable', 'space_ended'],
-      handler: async ({ params, query, request, reply }) => {
-        const m = await mediaFor(request, params.id, query);
-        const parsed = parseDeliveryDirectives(query);
-        if (!parsed.ok) throw new RostraError('bad_request', parsed.reason);
-        const { directives } = parsed;
-        const decision = await m.awaitReload(directives);
-        if (decision.kind === 'bad-request') throw new RostraError('bad_request', decision.reason);
-        if (decision.kind === 'timeout') {
-          throw new RostraError('space_unavailable', 'The requested part did not arrive in time.', {
-            retryAfter: 1,
-          });
-        }
-        // A blocking answer is final for its query string, so an edge may keep it for a few part lengths;
-        // the plain playlist changes with every part.
-        const cache = directives.msn !== undefined ? 'public, max-age=4' : 'public, max-age=1';
-        return send(reply, PLAYLIST_TYPE, cache, m.packager.playlist.render({ skip: directives.skip }));
+      handler: async ({ params, query, request, reply }) =>
+        mediaPlaylist(reply, await mediaFor(request, params.id, query), query, (m) => m.packager),
+    }),
+    route({
+      method: 'GET',
+      url: `/live/:id/${AAC_PLAYLIST}`,
+      operationId: 'liveAacMediaPlaylist',
+      summary:
+        "The AAC-LC rendition's LL-HLS media playlist (for native HLS on Apple devices); as audio.m3u8",
+      tag: 'listening',
+      auth: 'none',
+      params: Params,
+      query: PlaylistQuery,
+      response: {
+        status: 200,
+        description: 'Media playlist',
+        schema: z.string(),
+        contentType: PLAYLIST_TYPE,
       },
+      errors: ['invalid_ticket', 'bad_request', 'space_unavailable', 'space_ended', 'not_found'],
+      handler: async ({ params, query, request, reply }) =>
+        mediaPlaylist(reply, await mediaFor(request, params.id, query), query, (m) => m.aac?.packager),
     }),
     route({
       method: 'GET',
       url: '/live/:id/:file',
       operationId: 'liveMedia',
       summary:
-        'The init segment (init.mp4), parts (part<msn>.<i>.m4s) and segments (seg<msn>.m4s); immutable',
+        'The init segment (init.mp4), parts (part<msn>.<i>.m4s) and segments (seg<msn>.m4s), and the AAC ' +
+        "rendition's (aac-init.mp4, aac-part…, aac-seg…); immutable",
       tag: 'listening',
       auth: 'none',
       params: FileParams,
       query: TicketQuery,
-      response: { status: 200, description: 'Opus in fMP4', contentType: MEDIA_TYPE },
+      response: { status: 200, description: 'Opus or AAC-LC in fMP4', contentType: MEDIA_TYPE },
       errors: ['invalid_ticket', 'not_found'],
       handler: async ({ params, query, request, reply }) => {
         const m = await mediaFor(request, params.id, query);
-        if (params.file === 'init.mp4') return send(reply, MEDIA_TYPE, IMMUTABLE, m.packager.initSegment);
-        const part = PART_FILE.exec(params.file);
+        // The AAC rendition's files are the Opus names with an `aac-` prefix (broadcast/AacRendition.ts).
+        const aac = params.file.startsWith(AAC_PREFIX);
+        const packager = aac ? m.aac?.packager : m.packager;
+        const file = aac ? params.file.slice(AAC_PREFIX.length) : params.file;
+        if (!packager) throw new RostraError('not_found', 'This space has no AAC rendition (--aac off).');
+        if (file === 'init.mp4') return send(reply, MEDIA_TYPE, IMMUTABLE, packager.initSegment);
+        const part = PART_FILE.exec(file);
         if (part) {
           const msn = Number(part[1]);
           const index = Number(part[2]);
-          let bytes = m.packager.part(msn, index);
+          let bytes = packager.part(msn, index);
           // The preload hint names the next part before it exists: hold the request until it does.
-          if (!bytes && isNextPart(m, msn, index)) {
-            const d = await m.awaitReload({ msn, part: index });
-            if (d.kind === 'respond') bytes = m.packager.part(msn, index);
+          if (!bytes && isNextPart(packager, msn, index)) {
+            const slot = holdSlot(plane.ctx.guard, request.ip, reply.raw);
+            if (slot) {
+              try {
+                const d = await m.awaitReload({ msn, part: index }, packager, slot.signal);
+                if (d.kind === 'respond') bytes = packager.part(msn, index);
+              } finally {
+                slot.done();
+              }
+            }
           }
           if (bytes) {
-            const publishedMs = m.publishedAt(msn, index);
+            const publishedMs = aac ? undefined : m.publishedAt(msn, index); // the delay metric is Opus'
             if (publishedMs !== undefined)
               metrics?.partDelay.observe(Math.max(0, Date.now() - publishedMs) / 1000);
             return send(reply, MEDIA_TYPE, IMMUTABLE, bytes);
           }
-          if (msn <= m.packager.playlist.position.lastMsn) metrics?.outOfWindow.inc();
+          if (msn <= packager.playlist.position.lastMsn) metrics?.outOfWindow.inc();
           throw new RostraError('not_found', 'This part is not in the live window.');
         }
-        const segment = SEGMENT_FILE.exec(params.file);
-        const bytes = segment ? m.packager.segment(Number(segment[1])) : undefined;
+        const segment = SEGMENT_FILE.exec(file);
+        const bytes = segment ? packager.segment(Number(segment[1])) : undefined;
         if (bytes) return send(reply, MEDIA_TYPE, IMMUTABLE, bytes);
-        if (segment && Number(segment[1]) <= m.packager.playlist.position.lastMsn) metrics?.outOfWindow.inc();
+        if (segment && Number(segment[1]) <= packager.playlist.position.lastMsn) metrics?.outOfWindow.inc();
         throw new RostraError('not_found', 'This file is not in the live window.');
       },
     }),
   ];
 }
 
-function isNextPart(m: SpaceMedia, msn: number, index: number): boolean {
-  const { lastMsn, partsInProgress, ended } = m.packager.position;
+/** Whether an Accept-Encoding header takes gzip (a `q=0` refuses it). */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  for (const item of header.split(',')) {
+    const [coding, ...params] = item.split(';');
+    const name = coding?.trim().toLowerCase();
+    if (name !== 'gzip' && name !== '*') continue;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  }
+  return false;
+}
+
+function isNextPart(packager: PartPackager, msn: number, index: number): boolean {
+  const { lastMsn, partsInProgress, ended } = packager.position;
   return !ended && msn === lastMsn + 1 && index === partsInProgress;
 }

@@ -2,12 +2,15 @@
  * Replay over HTTP: the JSON routes (declared like every API route, so they reach the OpenAPI document)
  * and the raw file routes under /replay/:id/ that players and edge caches read.
  */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { renderMultivariantPlaylist } from '../../broadcast/index.js';
+import { aacDirOf, ensureM4a, hasAacReplay } from '../../recording/AacRecording.js';
 import { route, type RouteDef } from '../Route.js';
-import { IdParams } from '../schemas.js';
+import { IdParams, ReplaySchema } from '../../contract/rest.js';
 import type { ControlPlane } from '../../control/ControlPlane.js';
 import { RostraError } from '../../errors/index.js';
 import { readFinished } from '../../recording/recordingFiles.js';
@@ -19,15 +22,19 @@ export interface ReplayDeps {
 }
 
 export const replayPlaylistPath = (spaceId: string): string => `/replay/${spaceId}/index.m3u8`;
+/** Both renditions, when the recording has its AAC one. */
+const REPLAY_MULTIVARIANT = 'main.m3u8';
+/** The recording as one .m4a. */
+const DOWNLOAD_FILE = 'recording.m4a';
+/** Advertised peak bits per second of the replay's variants (default encoder rates plus fMP4 framing). */
+const REPLAY_BANDWIDTH = { opus: 40_000, aac: 60_000 };
 
-export const ReplaySchema = z.object({
-  playlistUrl: z.string(),
-  durationSeconds: z.number(),
-  plays: z.number().int(),
-});
-
-/** Media files never change once written; a deletion takes effect at the edge when the playlist expires. */
-const IMMUTABLE = 'public, max-age=31536000, immutable';
+/**
+ * Deleted means gone (the guard, docs/guard.md): replay files are cached for minutes, not a year, and
+ * revalidated with an ETag (a 304 costs a cache almost nothing). Their URLs are guessable from the space
+ * id, which is public anyway; a short lifetime bounds how long any cache can keep a deleted replay.
+ */
+const REPLAY_MEDIA_CACHE = 'public, max-age=300, must-revalidate';
 /** Short, so a replay the host deleted stops being offered by caches within a minute. */
 const PLAYLIST_CACHE = 'public, max-age=60';
 
@@ -66,10 +73,14 @@ export function replayRoutes(deps: ReplayDeps): RouteDef[] {
       handler: async ({ params, reply }) => {
         const { recording } = await ready(params.id);
         void reply.header('cache-control', 'public, max-age=2');
+        const dir = recordings.dirOf(params.id);
+        const aac = dir !== undefined && (await hasAacReplay(dir));
         return {
-          playlistUrl: replayPlaylistPath(params.id),
+          // With an AAC rendition, the multivariant playlist: Safari (iPhone) plays AAC, hls.js Opus.
+          playlistUrl: aac ? `/replay/${params.id}/${REPLAY_MULTIVARIANT}` : replayPlaylistPath(params.id),
           durationSeconds: recording.durationSeconds,
           plays: recording.plays,
+          ...(aac ? { downloadUrl: `/replay/${params.id}/${DOWNLOAD_FILE}` } : {}),
         };
       },
     }),
@@ -122,18 +133,68 @@ export function registerReplayFiles(app: FastifyInstance, deps: Pick<ReplayDeps,
     const { id, file } = request.params;
     const dir = deps.recordings.dirOf(id);
     if (!dir || !FILE.test(file) || !(await readFinished(dir))) throw new RostraError('not_found');
-    let body: Buffer;
-    try {
-      body = await readFile(join(dir, file));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new RostraError('not_found');
-      throw err;
-    }
-    const playlist = file.endsWith('.m3u8');
-    return reply
-      .header('content-type', playlist ? 'application/vnd.apple.mpegurl' : 'audio/mp4')
-      .header('cache-control', playlist ? PLAYLIST_CACHE : IMMUTABLE)
-      .header('access-control-allow-origin', '*')
-      .send(body);
+    return sendReplayFile(request, reply, dir, file);
   });
+  // The AAC-LC rendition (recording/AacRecording.ts), once the recording (and so it) is finished.
+  app.get<{ Params: { id: string; file: string } }>('/replay/:id/aac/:file', async (request, reply) => {
+    const { id, file } = request.params;
+    const dir = deps.recordings.dirOf(id);
+    if (!dir || !FILE.test(file) || !(await readFinished(dir)) || !(await hasAacReplay(dir)))
+      throw new RostraError('not_found');
+    return sendReplayFile(request, reply, aacDirOf(dir), file);
+  });
+  // Both renditions: AAC-LC first, for Safari's native HLS (as the live multivariant playlist).
+  app.get<{ Params: { id: string } }>(`/replay/:id/${REPLAY_MULTIVARIANT}`, async (request, reply) => {
+    const dir = deps.recordings.dirOf(request.params.id);
+    if (!dir || !(await readFinished(dir)) || !(await hasAacReplay(dir))) throw new RostraError('not_found');
+    const text = renderMultivariantPlaylist({
+      mediaUri: 'index.m3u8',
+      bandwidth: REPLAY_BANDWIDTH.opus,
+      aac: { mediaUri: 'aac/index.m3u8', bandwidth: REPLAY_BANDWIDTH.aac },
+    });
+    return reply
+      .header('content-type', 'application/vnd.apple.mpegurl')
+      .header('cache-control', PLAYLIST_CACHE)
+      .header('access-control-allow-origin', '*')
+      .send(text);
+  });
+  // The whole recording as one .m4a (AAC-LC) for music apps; built on the first request.
+  app.get<{ Params: { id: string } }>(`/replay/:id/${DOWNLOAD_FILE}`, async (request, reply) => {
+    const { id } = request.params;
+    const dir = deps.recordings.dirOf(id);
+    if (!dir || !(await readFinished(dir))) throw new RostraError('not_found');
+    const path = await ensureM4a(dir);
+    if (!path) throw new RostraError('not_found', 'This recording has no AAC rendition to download.');
+    return reply
+      .header('content-type', 'audio/mp4')
+      .header('content-disposition', `attachment; filename="rostra-${id}.m4a"`)
+      .header('cache-control', REPLAY_MEDIA_CACHE)
+      .header('access-control-allow-origin', '*')
+      .send(createReadStream(path));
+  });
+}
+
+/** A replay file from `dir` (the recording, or its aac/), revalidated by ETag. */
+async function sendReplayFile(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  dir: string,
+  file: string,
+): Promise<FastifyReply> {
+  let body: Buffer;
+  try {
+    body = await readFile(join(dir, file));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new RostraError('not_found');
+    throw err;
+  }
+  const playlist = file.endsWith('.m3u8');
+  const etag = `"${createHash('sha1').update(body).digest('base64url').slice(0, 16)}"`;
+  void reply
+    .header('content-type', playlist ? 'application/vnd.apple.mpegurl' : 'audio/mp4')
+    .header('cache-control', playlist ? PLAYLIST_CACHE : REPLAY_MEDIA_CACHE)
+    .header('etag', etag)
+    .header('access-control-allow-origin', '*');
+  if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+  return reply.send(body);
 }

@@ -3,7 +3,13 @@ import type { ControlPlane } from '../../control/ControlPlane.js';
 import type { Caller } from '../../control/Context.js';
 import type { Space } from '../../domain/types.js';
 import { route, type RouteDef } from '../Route.js';
-import { IdParams, ListSpacesQuery, NewSpaceBody, SpaceListSchema, SpaceViewSchema } from '../schemas.js';
+import {
+  IdParams,
+  ListSpacesQuery,
+  NewSpaceBody,
+  SpaceListSchema,
+  SpaceViewSchema,
+} from '../../contract/rest.js';
 
 /** Public views are the same for everyone: an edge cache may keep them briefly and absorb a crowd. */
 const PUBLIC_CACHE = 'public, max-age=2, stale-while-revalidate=5';
@@ -92,6 +98,7 @@ export function spaceRoutes(plane: ControlPlane): RouteDef[] {
       auth: 'required',
       params: IdParams,
       response: { status: 204, description: 'Done' },
+      errors: ['space_not_found'],
       handler: ({ caller, params }) => plane.spaces.setInterest(caller, params.id, false),
     }),
   ];

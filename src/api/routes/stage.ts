@@ -3,7 +3,7 @@ import type { ControlPlane } from '../../control/ControlPlane.js';
 import type { Caller } from '../../control/Context.js';
 import type { ErrorCode } from '../../errors/index.js';
 import { route, type RouteDef } from '../Route.js';
-import { AnswerBody, IdParams, RequestsSchema, SpaceUserParams } from '../schemas.js';
+import { AnswerBody, IdParams, RequestsSchema, SpaceUserParams } from '../../contract/rest.js';
 
 const NO_CONTENT = { status: 204, description: 'Done' } as const;
 const MODERATION_ERRORS: ErrorCode[] = [
@@ -67,7 +67,7 @@ export function stageRoutes(plane: ControlPlane): RouteDef[] {
       'addCohost',
       'Make a user a co-host (host only; at most 2)',
       (c, id, u) => s.addCohost(c, id, u),
-      ['cohost_limit', 'user_not_found', 'removed_from_space', 'blocked_by_host'],
+      ['cohost_limit', 'user_not_found', 'removed_from_space', 'blocked_by_host', 'bad_request'],
     ),
     onUser(
       'uncohost',
@@ -123,6 +123,7 @@ export function stageRoutes(plane: ControlPlane): RouteDef[] {
       auth: 'required',
       params: IdParams,
       response: NO_CONTENT,
+      errors: ['space_not_found'],
       handler: ({ caller, params }) => s.cancelRequest(caller, params.id),
     }),
     route({
@@ -134,7 +135,7 @@ export function stageRoutes(plane: ControlPlane): RouteDef[] {
       auth: 'required',
       params: IdParams,
       response: { status: 200, description: 'Requests', schema: RequestsSchema },
-      errors: ['not_moderator'],
+      errors: ['not_moderator', 'space_not_found'],
       handler: async ({ caller, params }) => ({ requests: await s.listRequests(caller, params.id) }),
     }),
     route({

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { route, type RouteDef } from '../Route.js';
-import { IdParams, Id } from '../schemas.js';
+import { IdParams, Id } from '../../contract/rest.js';
 import { Access } from '../../control/Access.js';
 import type { ControlPlane } from '../../control/ControlPlane.js';
 import { RostraError } from '../../errors/index.js';
@@ -43,22 +43,19 @@ export function whipRoutes(plane: ControlPlane, media: MediaPlane): RouteDef[] {
         'removed_from_space',
         'unsupported_media_type',
         'payload_too_large',
+        'rate_limited',
       ],
       handler: async ({ caller, params, body, reply }) => {
-        const userId = Access.userOf(caller);
-        const space = await plane.spaces.get(params.id);
-        Access.requireState(space, 'live');
-        await plane.access.assertWelcome(space, userId);
-        const member = await plane.ctx.store.stage.member(space.id, userId);
-        if (!member)
-          throw new RostraError('not_on_stage', 'Only the host, co-hosts and speakers can publish.');
+        // Per account (the per-address limit is counted at the door, before the body is read).
+        if (caller) await plane.ctx.guard.limits.take([plane.ctx.guard.rules.whipAccount, caller.userId]);
+        const { space, userId, muted } = await plane.stage.publisher(caller, params.id);
         const spaceMedia = await media.ensure(space);
-        if (member.muted) spaceMedia.stage.mute(userId);
+        if (muted) spaceMedia.stage.mute(userId);
         else spaceMedia.stage.unmute(userId);
         const session = await spaceMedia.stage.addSpeaker(userId, body);
         // A mute or a removal may have been decided while the peer was being set up: read it again now that
         // the peer is in the room (later changes reach it through MediaPlane.syncStage).
-        const now = await plane.ctx.store.stage.member(space.id, userId);
+        const now = await plane.stage.seat(space.id, userId);
         if (!now) {
           spaceMedia.stage.removeSpeaker(userId, 'removed', session.sessionId);
           throw new RostraError('not_on_stage', 'You are no longer on stage.');

@@ -8,7 +8,11 @@ import type {
   ErrorBody,
   ListenerPage,
   NewSpace,
+  PinList,
+  PinView,
   ReactionEmoji,
+  RecentReplayList,
+  SpaceAnalytics,
   Replay,
   Session,
   SpaceList,
@@ -158,6 +162,23 @@ export class ApiClient {
   }
   countPlay(id: string): Promise<void> {
     return this.request('POST', `/api/v1/spaces/${enc(id)}/replay/plays`);
+  }
+  analytics(id: string): Promise<SpaceAnalytics> {
+    return this.request('GET', `/api/v1/spaces/${enc(id)}/analytics`);
+  }
+  recentReplays(limit = 12): Promise<RecentReplayList> {
+    return this.request('GET', `/api/v1/replays?limit=${limit}`);
+  }
+
+  // ---- pinned posts ----
+  pins(id: string): Promise<PinList> {
+    return this.request('GET', `/api/v1/spaces/${enc(id)}/pins`, undefined, { cache: 'no-cache' });
+  }
+  pin(id: string, title: string, url: string): Promise<PinView> {
+    return this.request('POST', `/api/v1/spaces/${enc(id)}/pins`, { title, url });
+  }
+  unpin(id: string, pinId: string): Promise<void> {
+    return this.request('DELETE', `/api/v1/spaces/${enc(id)}/pins/${enc(pinId)}`);
   }
 
   /** The WHIP endpoint for publishing into a space's stage. */

@@ -120,14 +120,15 @@ export class EventStream {
   #connect(): void {
     if (this.#closed) return;
     this.#timer = undefined;
-    const url =
-      this.#token !== undefined ? `${this.#url}?token=${encodeURIComponent(this.#token)}` : this.#url;
-    const ws = new WebSocket(url);
+    // The token goes in the first message, never in the URL, where proxies and access logs keep it.
+    const token = this.#token;
+    const ws = new WebSocket(this.#url);
     this.#socket = ws;
     this.#setStatus('connecting', false);
     ws.onopen = () => {
       if (this.#socket !== ws) return;
       this.#attempt = 0;
+      if (token !== undefined) this.#send({ v: 1, type: 'auth', token });
       for (const spaceId of this.#spaces.keys()) this.#send({ v: 1, type: 'subscribe', spaceId });
       const reconnected = this.#everOpened;
       this.#everOpened = true;

@@ -6,6 +6,13 @@
 import type Hls from 'hls.js';
 import { createAudioElement, playUntilPlaying, removeAudioElement, type OutputKind } from './AudioOutput.js';
 
+/** Up to 1.25 × speed to regain the live target after a stall: faster is heard as a change of tempo. */
+const LIVE_CATCH_UP_RATE = 1.25;
+/** Seconds behind the live target past which the player jumps back to it rather than catch up. */
+const MAX_BEHIND_S = 4;
+/** Seconds added to the live target per stall: one 0.5 s part, so one stall costs a part, not a second. */
+const STALL_BACKOFF_S = 0.5;
+
 export interface HlsPlayerOptions {
   /** Live (low-latency, retried forever) or a replay (VOD, seekable). */
   live: boolean;
@@ -65,7 +72,14 @@ export class HlsPlayer {
       return;
     }
     const hls = new HlsClass({
+      // hls.js then plays PART-HOLD-BACK (two parts) behind the live edge. Never liveSyncDuration(Count):
+      // either replaces the hold-back with whole segments (hls.js #4212).
       lowLatencyMode: this.#opts.live,
+      // After a stall, catch up by playing slightly faster (hls.js only does so with more than 1 s
+      // buffered, so never at the live edge); the default, 1, never catches up.
+      maxLiveSyncPlaybackRate: this.#opts.live ? LIVE_CATCH_UP_RATE : 1,
+      // Each stall moves the target back by this much, up to a target duration (default 1 s a stall).
+      liveSyncOnStallIncrease: STALL_BACKOFF_S,
       enableWorker: true,
       backBufferLength: this.#opts.live ? 10 : 60,
     });
@@ -86,6 +100,25 @@ export class HlsPlayer {
     hls.on(HlsClass.Events.FRAG_BUFFERED, () => {
       this.#retries = 0;
     });
+    if (this.#opts.live) {
+      // Server-to-ear delay: the PROGRAM-DATE-TIME of what plays, against this clock. Kept on the element
+      // (data-live-delay-ms, data-stalls) for anyone diagnosing a listener's delay, and for the benches.
+      let stalls = 0;
+      hls.on(HlsClass.Events.ERROR, (_e, data) => {
+        if (data.details === HlsClass.ErrorDetails.BUFFER_STALLED_ERROR)
+          this.el.dataset.stalls = String(++stalls);
+      });
+      this.el.addEventListener('timeupdate', () => {
+        const playing = hls.playingDate;
+        if (playing && !this.el.paused) this.el.dataset.liveDelayMs = String(Date.now() - playing.getTime());
+        // Far behind after stalls (a poor network), catching up at 1.25 × would take too long, and
+        // hls.js only jumps back with liveMaxLatencyDuration, which needs liveSyncDuration: jump here.
+        const target = hls.targetLatency;
+        const live = hls.liveSyncPosition;
+        if (target !== null && live !== null && hls.latency > target + MAX_BEHIND_S)
+          this.el.currentTime = live;
+      });
+    }
     hls.attachMedia(this.el);
     hls.loadSource(this.#url);
   }

@@ -46,6 +46,10 @@ export class SpaceAudio {
     });
     this.#hls = hls;
     this.#hlsUrl = playlistUrl;
+    // Sound again after a retry: whatever trouble was shown is over.
+    hls.el.addEventListener('playing', () => {
+      if (this.#hls === hls) this.#events.trouble?.(null);
+    });
     try {
       await hls.start();
     } catch (err) {
@@ -85,6 +89,28 @@ export class SpaceAudio {
     this.#stopHls();
     this.#events.trouble?.(null);
     this.#setMode('speaking');
+  }
+
+  /** Gives the playing listener player away (to the mini player) without stopping it. */
+  releaseListening(): HlsPlayer | null {
+    const hls = this.#hls;
+    if (!hls || this.#mode !== 'listening') return null;
+    this.#hls = null;
+    this.#hlsUrl = null;
+    this.#setMode('off');
+    return hls;
+  }
+
+  /** Takes a player that is already playing `playlistUrl` (back from the mini player). */
+  adopt(player: HlsPlayer, playlistUrl: string): void {
+    if (this.#closed) {
+      player.stop();
+      return;
+    }
+    this.#hls?.stop();
+    this.#hls = player;
+    this.#hlsUrl = playlistUrl;
+    this.#setMode('listening');
   }
 
   /** Stops listening without speaking (the space ended, or the listener left). */

@@ -19,6 +19,9 @@ export interface WhipOptions {
   onFailed?: (reason: string) => void;
 }
 
+/** How long "disconnected" may last before the session counts as lost. */
+const DISCONNECTED_GRACE_MS = 4000;
+
 export type WhipState = 'new' | 'connecting' | 'connected' | 'closed';
 
 export class WhipSession {
@@ -28,6 +31,7 @@ export class WhipSession {
   #resource: string | null = null;
   #state: WhipState = 'new';
   #remote: MediaStream | null = null;
+  #disconnectTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(opts: WhipOptions) {
     this.#opts = opts;
@@ -41,6 +45,15 @@ export class WhipSession {
       const s = this.#pc.connectionState;
       this.el.dataset.state = s; // visible in devtools and to tests
       if (s === 'connected') this.#state = 'connected';
+      // A server that went away leaves the connection "disconnected" for long before "failed": give a
+      // blip a few seconds, then treat it as failed, so the mic can reconnect (to the restarted server).
+      clearTimeout(this.#disconnectTimer);
+      if (s === 'disconnected' && this.#state === 'connected')
+        this.#disconnectTimer = setTimeout(() => {
+          if (this.#pc.connectionState !== 'disconnected' || this.#state === 'closed') return;
+          this.close();
+          this.#opts.onFailed?.('The audio connection was lost.');
+        }, DISCONNECTED_GRACE_MS);
       if ((s === 'failed' || s === 'closed') && this.#state !== 'closed') {
         this.close();
         this.#opts.onFailed?.(
@@ -117,6 +130,7 @@ export class WhipSession {
     }
     this.#pc.ontrack = null;
     this.#pc.onconnectionstatechange = null;
+    clearTimeout(this.#disconnectTimer);
     this.#pc.close();
     removeAudioElement(this.el);
   }

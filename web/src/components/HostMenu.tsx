@@ -40,6 +40,17 @@ export function HostMenu({ spaceId, isHost }: { spaceId: string; isHost: boolean
             >
               Mute all speakers
             </button>
+            {isHost && (
+              // A new tab: leaving the space page would take the host off the air.
+              <a
+                class="btn btn-outline btn-block"
+                href={`/s/${spaceId}/analytics`}
+                target="_blank"
+                rel="noopener"
+              >
+                Analytics (new tab)
+              </a>
+            )}
             {isHost &&
               (confirmEnd ? (
                 <div class="confirm" role="group" aria-label="Confirm ending">

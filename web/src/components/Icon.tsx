@@ -21,6 +21,10 @@ const PATHS = {
   back: 'M19 12H5M12 19l-7-7 7-7',
   power: 'M18.4 6.6a9 9 0 1 1-12.8 0M12 2v10',
   volume: 'M11 5L6 9H2v6h4l5 4zM15.5 8.5a5 5 0 0 1 0 7M19 5a10 10 0 0 1 0 14',
+  pin: 'M12 17v5M9 3h6l-1 7 4 4H6l4-4z',
+  link: 'M10 13a5 5 0 0 0 7.5.5l3-3a5 5 0 0 0-7-7l-1.7 1.7M14 11a5 5 0 0 0-7.5-.5l-3 3a5 5 0 0 0 7 7l1.7-1.7',
+  rewind: 'M11 19l-9-7 9-7zM22 19l-9-7 9-7z',
+  forward: 'M13 19l9-7-9-7zM2 19l9-7-9-7z',
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -14,6 +14,8 @@ export function ListenerPanel(props: {
   count: number;
   /** Stage members are not listed as listeners. */
   onStage: ReadonlySet<string>;
+  /** People removed from the space while the panel is open: no longer listed. */
+  removed?: ReadonlySet<string>;
   moderator: boolean;
   onClose: () => void;
   onPick: (user: UserView) => void;
@@ -46,7 +48,7 @@ export function ListenerPanel(props: {
   );
   useEffect(() => void load(), [load]);
 
-  const shown = users.filter((u) => !onStage.has(u.id));
+  const shown = users.filter((u) => !onStage.has(u.id) && !props.removed?.has(u.id));
   const anonymous = Math.max(0, props.count - users.length);
   return (
     <Dialog

@@ -23,6 +23,10 @@ export function MemberActions(props: {
   viewerRole: StageMemberView['role'] | 'listener';
   onClose: () => void;
   onUnmuteSelf: () => Promise<void>;
+  /** The viewer removed the target from the space. */
+  onRemoved?: (userId: string) => void;
+  /** The space lets people listen without an account: a removed user could come back signed out. */
+  anonymousListening?: boolean;
 }) {
   const { spaceId, target, member, meId, viewerRole, onClose } = props;
   const [busy, setBusy] = useState(false);
@@ -31,8 +35,13 @@ export function MemberActions(props: {
   const moderator = host || viewerRole === 'cohost';
   const act = (action: UserAction, done: string) => async () => {
     await api.userAction(spaceId, target.id, action);
+    if (action === 'remove') props.onRemoved?.(target.id);
     toast(done);
   };
+  // Removed means removed for their account everywhere; say plainly what an open space still allows.
+  const removedText = props.anonymousListening
+    ? `${target.displayName} was removed. This space lets anyone listen without an account, so they could still listen signed out.`
+    : `${target.displayName} was removed.`;
   const actions: Action[] = [];
   if (self && member) {
     actions.push(
@@ -63,7 +72,7 @@ export function MemberActions(props: {
       });
     actions.push({
       label: 'Remove from space',
-      run: act('remove', `${target.displayName} was removed.`),
+      run: act('remove', removedText),
       danger: true,
     });
   } else if (moderator && !member && !self) {
@@ -72,7 +81,7 @@ export function MemberActions(props: {
       actions.push({ label: 'Make co-host', run: act('cohost', `${target.displayName} is a co-host.`) });
     actions.push({
       label: 'Remove from space',
-      run: act('remove', `${target.displayName} was removed.`),
+      run: act('remove', removedText),
       danger: true,
     });
   }

@@ -10,7 +10,7 @@ export function MicPanel(props: {
 }) {
   const { state, message } = props;
   if (state === 'live') return null;
-  const busy = state === 'asking' || state === 'connecting';
+  const busy = state === 'asking' || state === 'connecting' || state === 'reconnecting';
   const title =
     state === 'denied'
       ? 'Microphone blocked'
@@ -20,15 +20,20 @@ export function MicPanel(props: {
           ? 'Allow your microphone'
           : state === 'connecting'
             ? 'Connecting your microphone…'
-            : `You’re ${props.role === 'host' ? 'the host' : `a ${props.role}`}. Turn on your mic to talk.`;
+            : state === 'reconnecting'
+              ? 'Reconnecting your microphone…'
+              : `You’re ${props.role === 'host' ? 'the host' : `a ${props.role}`}. Turn on your mic to talk.`;
   const body =
     message ??
     (state === 'asking'
       ? 'Your browser is asking for permission. Choose “Allow”.'
-      : 'People hear you only while you’re on stage and unmuted.');
+      : state === 'reconnecting'
+        ? 'The connection dropped. It comes back by itself; nobody hears you until then.'
+        : 'People hear you only while you’re on stage and unmuted.');
   return (
     <section
-      class={`card mic-panel ${state === 'denied' || state === 'failed' ? 'is-problem' : ''}`}
+      class={`card mic-panel ${state === 'denied' || state === 'failed' || state === 'reconnecting' ? 'is-problem' : ''}`}
+      data-mic={state}
       aria-live="polite"
     >
       <span class="mic-panel-icon" aria-hidden="true">

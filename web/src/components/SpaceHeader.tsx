@@ -3,14 +3,25 @@ import type { SpaceView } from '../api/types.js';
 import { plural } from '../lib/format.js';
 import { Icon } from './Icon.js';
 
-export function SpaceHeader({ space, onListeners }: { space: SpaceView; onListeners: () => void }) {
-  const live = space.state === 'live';
+export function SpaceHeader({
+  space,
+  onListeners,
+  lost = false,
+}: {
+  space: SpaceView;
+  onListeners: () => void;
+  /** The page lost its connection: nothing here is known to be current. */
+  lost?: boolean;
+}) {
+  const live = space.state === 'live' && !lost;
   return (
     <header class="space-head">
       <div class="space-badges">
-        <span class={`pill ${live ? 'pill-live' : ''}`} data-state={space.state}>
+        <span class={`pill ${live ? 'pill-live' : ''}`} data-state={lost ? 'reconnecting' : space.state}>
           {live && <span class="live-dot" aria-hidden="true" />}
-          {{ live: 'Live', scheduled: 'Scheduled', ended: 'Ended', cancelled: 'Cancelled' }[space.state]}
+          {lost
+            ? 'Reconnecting'
+            : { live: 'Live', scheduled: 'Scheduled', ended: 'Ended', cancelled: 'Cancelled' }[space.state]}
         </span>
         {space.record && live && (
           <span class="pill pill-rec" title="This space is being recorded">

@@ -1,5 +1,7 @@
 /** The big states a space page can be in besides "live and listening". */
 import type { ComponentChildren } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api } from '../lib/api.js';
 import type { SpaceView } from '../api/types.js';
 import type { Unavailable } from '../space/useListenerTicket.js';
 import { Countdown } from './Countdown.js';
@@ -22,18 +24,120 @@ function Notice(props: {
   );
 }
 
-export function UnavailableNotice({ u, onRetry }: { u: Unavailable; onRetry: () => void }) {
-  const full = u.reason === 'audience_full';
+/** What a refused listener is told, by the server's reason: the truth, not "not available". */
+function refusalTitle(reason: string): string {
+  switch (reason) {
+    case 'audience_full':
+      return 'The live audience is full';
+    case 'node_at_capacity':
+    case 'overloaded':
+      return 'Too many people are joining right now';
+    case 'queued':
+      return 'You are in line to listen';
+    case 'rate_limited':
+      return 'Too many requests from your network';
+    default:
+      return 'Listening is paused for a moment';
+  }
+}
+
+export function UnavailableNotice({
+  u,
+  onRetry,
+  space,
+  signedIn = false,
+}: {
+  u: Unavailable;
+  onRetry: () => void;
+  /** The space, for its live count (a seat freed → retry now) and whether it is recorded. */
+  space?: SpaceView;
+  signedIn?: boolean;
+}) {
+  const full = u.reason === 'audience_full' || u.reason === 'node_at_capacity';
+  // Retry as soon as a seat frees up: the live count (pushed every ~2 s) went down since the refusal.
+  const firstCount = useRef(space?.listenerCount);
+  const count = space?.listenerCount;
+  useEffect(() => {
+    if (!full || count === undefined || firstCount.current === undefined) return;
+    if (count < firstCount.current) {
+      firstCount.current = count;
+      onRetry();
+    }
+  }, [full, count, onRetry]);
   return (
-    <Notice icon="users" tone="warn" title="This space is not available">
+    <Notice icon="users" tone="warn" title={refusalTitle(u.reason)}>
       <p class={full ? 'strong' : ''}>{u.message}</p>
       <p class="retry-line">
-        <Countdown to={u.retryAt} prefix="Trying again in " />
+        <Countdown to={u.retryAt} prefix="Trying again by itself in " />
+        {full && ' (sooner if a seat frees up)'}
         <button type="button" class="btn btn-outline btn-sm" onClick={onRetry}>
           Try now
         </button>
       </p>
+      {space?.record && (
+        <>
+          <p>The space is recorded: the recording will be published when it ends.</p>
+          <RecordingNotify space={space} signedIn={signedIn} />
+        </>
+      )}
     </Notice>
+  );
+}
+
+/** Polling for the replay, for anonymous listeners (who get no events of their own), seconds. */
+const REPLAY_POLL_S = 20;
+
+/**
+ * "Notify me when the recording is out": a signed-in listener is told by the space's `space.state` event
+ * (the page's event stream), then the replay is fetched; an anonymous one has the page poll the replay.
+ */
+function RecordingNotify({ space, signedIn }: { space: SpaceView; signedIn: boolean }) {
+  const [wanted, setWanted] = useState(false);
+  const [ready, setReady] = useState(false);
+  const ended = space.state === 'ended';
+  useEffect(() => {
+    if (!wanted || ready || (signedIn && !ended)) return;
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const check = () => {
+      api.replay(space.id).then(
+        () => {
+          if (stopped) return;
+          setReady(true);
+          if ('Notification' in window && Notification.permission === 'granted')
+            new Notification('The recording is out', { body: space.title });
+        },
+        () => {
+          // Not yet (still live, or still being finished): look again a little later.
+          if (!stopped) timer = setTimeout(check, (ended ? 5 : REPLAY_POLL_S) * 1000);
+        },
+      );
+    };
+    check();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [wanted, ready, signedIn, ended, space.id, space.title]);
+  if (ready)
+    return (
+      <a class="btn btn-primary" href={`/r/${space.id}`}>
+        <Icon name="play" size={16} /> The recording is out: play it
+      </a>
+    );
+  if (wanted) return <p role="status">We will tell you here when the recording is out.</p>;
+  return (
+    <button
+      type="button"
+      class="btn btn-outline btn-sm"
+      onClick={() => {
+        setWanted(true);
+        if ('Notification' in window && Notification.permission === 'default')
+          void Notification.requestPermission();
+      }}
+    >
+      Notify me when the recording is out
+    </button>
   );
 }
 

@@ -8,6 +8,7 @@ export type Route =
   | { name: 'new' }
   | { name: 'space'; id: string }
   | { name: 'replay'; id: string }
+  | { name: 'analytics'; id: string }
   | { name: 'notFound' };
 
 export function match(pathname: string): Route {
@@ -16,6 +17,8 @@ export function match(pathname: string): Route {
   if (p === '/signin') return { name: 'signin' };
   if (p === '/signup') return { name: 'signup' };
   if (p === '/new') return { name: 'new' };
+  const a = /^\/s\/([A-Za-z0-9_-]{1,64})\/analytics$/.exec(p);
+  if (a?.[1] !== undefined) return { name: 'analytics', id: a[1] };
   const m = /^\/([sr])\/([A-Za-z0-9_-]{1,64})$/.exec(p);
   if (m?.[2] !== undefined) return m[1] === 's' ? { name: 'space', id: m[2] } : { name: 'replay', id: m[2] };
   return { name: 'notFound' };
@@ -39,9 +42,15 @@ export function nextParam(): string {
 export function useRoute(): Route {
   const [route, setRoute] = useState(() => match(location.pathname));
   useEffect(() => {
-    const update = () => setRoute(match(location.pathname));
+    const update = () =>
+      setRoute((prev) => {
+        const next = match(location.pathname);
+        return JSON.stringify(next) === JSON.stringify(prev) ? prev : next;
+      });
     listeners.add(update);
     addEventListener('popstate', update);
+    // A child's effect may have navigated before this one ran (a signed-out /new goes to sign-in): catch up.
+    update();
     return () => {
       listeners.delete(update);
       removeEventListener('popstate', update);

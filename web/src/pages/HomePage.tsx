@@ -1,7 +1,8 @@
 /** Home: what is live now (with listener counts) and what is coming up. */
 import { useEffect, useState } from 'preact/hooks';
 import { describeError } from '../api/ApiError.js';
-import type { SpaceView } from '../api/types.js';
+import type { RecentReplay, SpaceView } from '../api/types.js';
+import { ReplayCard } from '../components/ReplayCard.js';
 import { SpaceCard } from '../components/SpaceCard.js';
 import { api } from '../lib/api.js';
 import { useSession } from '../lib/session.js';
@@ -12,6 +13,7 @@ export function HomePage() {
   const session = useSession();
   const [live, setLive] = useState<SpaceView[] | null>(null);
   const [scheduled, setScheduled] = useState<SpaceView[] | null>(null);
+  const [replays, setReplays] = useState<RecentReplay[] | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -19,10 +21,15 @@ export function HomePage() {
     let stale = false;
     const load = async () => {
       try {
-        const [l, s] = await Promise.all([api.listSpaces('live'), api.listSpaces('scheduled')]);
+        const [l, s, r] = await Promise.all([
+          api.listSpaces('live'),
+          api.listSpaces('scheduled'),
+          api.recentReplays(),
+        ]);
         if (stale) return;
         setLive(l.spaces);
         setScheduled(s.spaces);
+        setReplays(r.replays);
         setError(null);
       } catch (err) {
         if (!stale) setError(describeError(err));
@@ -86,6 +93,20 @@ export function HomePage() {
           <div class="card-grid">
             {scheduled.map((s) => (
               <SpaceCard key={s.id} space={s} />
+            ))}
+          </div>
+        )}
+      </section>
+      <section aria-labelledby="recent-h">
+        <h2 id="recent-h" class="section-title">
+          Recent recordings
+        </h2>
+        {replays === null ? null : replays.length === 0 ? (
+          <p class="empty">No recordings yet. Recorded spaces appear here when they end.</p>
+        ) : (
+          <div class="card-grid">
+            {replays.map((r) => (
+              <ReplayCard key={r.space.id} replay={r} />
             ))}
           </div>
         )}

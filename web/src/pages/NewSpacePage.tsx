@@ -31,7 +31,14 @@ export function NewSpacePage() {
     document.title = 'Start a space — Rostra';
     if (!session) navigate('/signin?next=/new', { replace: true });
   }, [session]);
-  if (!session) return null;
+  if (!session)
+    return (
+      <main id="main" class="page narrow">
+        <p class="muted">
+          <a href="/signin?next=/new">Sign in</a> to start a space.
+        </p>
+      </main>
+    );
 
   const min = localInput(new Date(Date.now() + 60_000));
   const max = localInput(new Date(Date.now() + MAX_DAYS * 86_400_000));

@@ -8,6 +8,20 @@ import { NotFoundNotice } from '../components/SpaceNotice.js';
 import { api } from '../lib/api.js';
 import { formatClock, formatWhen, plural } from '../lib/format.js';
 import { useReplayPlayer } from '../space/useReplayPlayer.js';
+import { usePins } from '../space/usePins.js';
+import { PinnedPosts } from '../components/PinnedPosts.js';
+import { toast } from '../lib/toast.js';
+
+const SPEEDS = [0.75, 1, 1.25, 1.5, 2] as const;
+
+/** `?t=` of a link to a moment: whole seconds, or m:ss / h:mm:ss. Anything else starts at the beginning. */
+export function momentParam(search: string): number {
+  const t = new URLSearchParams(search).get('t')?.trim() ?? '';
+  if (/^\d{1,6}$/.test(t)) return Number(t);
+  const m = /^(?:(\d{1,3}):)?([0-5]?\d):([0-5]\d)$/.exec(t);
+  if (!m) return 0;
+  return Number(m[1] ?? 0) * 3600 + Number(m[2]) * 60 + Number(m[3]);
+}
 
 type Load =
   | { s: 'loading' }
@@ -55,9 +69,25 @@ export function ReplayPage({ id }: { id: string }) {
   }, [load, fetchReplay]);
 
   const ready = load.s === 'ready' ? load.replay : null;
-  const player = useReplayPlayer(id, ready?.playlistUrl ?? null, ready?.durationSeconds ?? 0, () =>
-    setPlays((n) => n + 1),
+  const [startAt] = useState(() => momentParam(location.search));
+  const player = useReplayPlayer(
+    id,
+    ready?.playlistUrl ?? null,
+    ready?.durationSeconds ?? 0,
+    () => setPlays((n) => n + 1),
+    startAt,
   );
+  const pins = usePins(id, false);
+  const shareMoment = async () => {
+    const url = `${location.origin}/r/${id}?t=${Math.floor(player.position)}`;
+    try {
+      await navigator.clipboard.writeText(url);
+      toast(`Link to ${formatClock(player.position)} copied.`);
+    } catch (err) {
+      console.warn('replay: clipboard refused', err);
+      toast(`Copy this link: ${url}`, 8000);
+    }
+  };
 
   if (load.s === 'missing')
     return (
@@ -97,11 +127,29 @@ export function ReplayPage({ id }: { id: string }) {
             <div class="transport">
               <button
                 type="button"
+                class="icon-btn skip-btn"
+                onClick={() => player.skip(-15)}
+                aria-label="Back 15 seconds"
+              >
+                <Icon name="rewind" size={18} />
+                <span aria-hidden="true">15</span>
+              </button>
+              <button
+                type="button"
                 class="play-btn"
                 onClick={player.toggle}
                 aria-label={player.playing ? 'Pause' : 'Play'}
               >
                 <Icon name={player.playing ? 'pause' : 'play'} size={26} />
+              </button>
+              <button
+                type="button"
+                class="icon-btn skip-btn"
+                onClick={() => player.skip(15)}
+                aria-label="Forward 15 seconds"
+              >
+                <span aria-hidden="true">15</span>
+                <Icon name="forward" size={18} />
               </button>
               <div class="scrub">
                 <input
@@ -120,6 +168,24 @@ export function ReplayPage({ id }: { id: string }) {
                 </div>
               </div>
             </div>
+            <div class="replay-tools">
+              <label class="speed">
+                <span>Speed</span>
+                <select
+                  value={String(player.rate)}
+                  onChange={(e) => player.setRate(Number(e.currentTarget.value))}
+                >
+                  {SPEEDS.map((r) => (
+                    <option key={r} value={String(r)}>
+                      {r}×
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <button type="button" class="btn btn-outline btn-sm" onClick={() => void shareMoment()}>
+                <Icon name="link" size={16} /> Copy link to {formatClock(player.position)}
+              </button>
+            </div>
             <p class="muted plays" aria-live="polite">
               {plural(plays, 'play', 'plays')}
             </p>
@@ -131,6 +197,7 @@ export function ReplayPage({ id }: { id: string }) {
           </>
         )}
       </section>
+      <PinnedPosts spaceId={id} pins={pins.pins} canEdit={false} />
     </main>
   );
 }

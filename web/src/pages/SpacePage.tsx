@@ -24,15 +24,42 @@ import { useSpaceView } from '../space/useSpaceView.js';
 import { useStageAudio } from '../space/useStageAudio.js';
 import { useStageRequests } from '../space/useStageRequests.js';
 import { stageMessage } from '../space/stageMessages.js';
+import { useConnection } from '../space/useConnection.js';
+import { usePins } from '../space/usePins.js';
+import { PinnedPosts } from '../components/PinnedPosts.js';
+import { Icon } from '../components/Icon.js';
+import { TimeShiftPlayer } from '../components/TimeShiftPlayer.js';
+import { nowPlaying } from '../audio/NowPlaying.js';
+import { match } from '../lib/router.js';
+import { LeaveDialog } from '../components/LeaveDialog.js';
+import { ConnectionLost } from '../components/ConnectionLost.js';
+
+const NOBODY: ReadonlySet<string> = new Set();
 
 export function SpacePage({ id }: { id: string }) {
   const session = useSession();
   const meId = session?.user.id ?? null;
   const [removed, setRemoved] = useState(false);
   const [panel, setPanel] = useState<'listeners' | null>(null);
+  const [leaving, setLeaving] = useState(false);
+  /** Time-shift: playing the recording so far instead of the live edge. */
+  const [shifted, setShifted] = useState(false);
+  /** People this page's moderator removed: gone from the listener list at once. */
+  const [removedIds, setRemovedIds] = useState<ReadonlySet<string>>(new Set());
   const [picked, setPicked] = useState<UserView | null>(null);
   const [announcement, setAnnouncement] = useState('');
   const requestsRef = useRef<{ setAsked: (b: boolean) => void } | null>(null);
+  // Back from the mini player: its seat and its playing player are this page's again.
+  const [handed] = useState(() => {
+    const back = nowPlaying.takeBack(id);
+    if (!back) nowPlaying.stop(); // another space was playing: one at a time
+    return back;
+  });
+  /** Set by the page's own Leave: the listener wants silence, not the mini player. */
+  const leavingRef = useRef(false);
+  const handOffRef = useRef<() => void>(() => undefined);
+  // Declared before the audio hooks, so it runs before their cleanups close the player.
+  useEffect(() => () => handOffRef.current(), []);
 
   const onStageChange = useCallback(
     (e: EventOf<'stage.changed'>, before: SpaceView | null) => {
@@ -59,18 +86,33 @@ export function SpacePage({ id }: { id: string }) {
     ended: ended || removed,
     onStage,
     muted: me?.muted ?? true,
-    playlistUrl,
+    // While time-shifted the live player rests; the seat (ticket) stays.
+    playlistUrl: shifted ? null : playlistUrl,
+    adopted: handed?.player,
   });
   // A listener on stage keeps hearing the broadcast until the WHIP mix plays; the host never listens.
   const wasListener = useRef(false);
   const wantTicket = live && !removed && (!onStage || (wasListener.current && audio.mic !== 'live'));
-  const ticket = useListenerTicket(id, wantTicket, () => void view.reload());
+  const ticket = useListenerTicket(
+    id,
+    wantTicket,
+    () => void view.reload(),
+    handed ? { ticket: handed.ticket, admission: handed.admission } : undefined,
+  );
   useEffect(() => {
     const s = ticket.state;
     if (s.status === 'admitted') wasListener.current = true;
     setPlaylistUrl(s.status === 'admitted' ? s.admission.playlistUrl : null);
+    // Removed earlier and back after a reload: the refused join says so; show the removed state alone.
+    if (s.status === 'refused' && s.code === 'removed_from_space') setRemoved(true);
   }, [ticket.state]);
+  const connection = useConnection(ticket.offline);
 
+  const pins = usePins(id, live || space?.state === 'scheduled');
+  // Time-shift ends by itself when there is no live space to shift in, or when the listener goes on stage.
+  useEffect(() => {
+    if (shifted && (!live || onStage)) setShifted(false);
+  }, [shifted, live, onStage]);
   const requests = useStageRequests(id, meId, moderator);
   requestsRef.current = requests;
   const reactions = useReactions(id, meId);
@@ -112,6 +154,11 @@ export function SpacePage({ id }: { id: string }) {
   const toggleMic = async () => {
     if (!me) return;
     try {
+      if (!me.muted && audio.mic !== 'live') {
+        // "Mic off": the server has us unmuted but the mic is not connected; connect it.
+        await audio.turnOnMic();
+        return;
+      }
       if (me.muted) {
         if (audio.mic !== 'live' && audio.mic !== 'connecting') {
           // Unmute as soon as the mic is allowed; the connection may still be on its way.
@@ -158,9 +205,27 @@ export function SpacePage({ id }: { id: string }) {
       if (!(err instanceof DOMException && err.name === 'AbortError')) toast(`Copy this link: ${url}`, 8000);
     }
   };
+  handOffRef.current = () => {
+    // Browsing elsewhere in the app keeps the space playing in the mini player (not for speakers).
+    if (leavingRef.current || !live || removed || onStage || !space) return;
+    if (match(location.pathname).name === 'space') return; // another space opens: it plays instead
+    const player = audio.releaseListening();
+    if (!player) return;
+    const seat = ticket.release();
+    if (!seat) {
+      player.stop();
+      return;
+    }
+    nowPlaying.handOff({ spaceId: id, title: space.title, player, ...seat });
+  };
   const leave = async () => {
-    if (onStage && !isHost)
-      await api.leaveStage(id).catch((err: unknown) => console.warn('leave-stage failed', err));
+    leavingRef.current = true;
+    // The host chooses: end it for everyone, or leave it to the co-hosts (it ends by itself later).
+    if (isHost) {
+      setLeaving(true);
+      return;
+    }
+    if (onStage) await api.leaveStage(id).catch((err: unknown) => console.warn('leave-stage failed', err));
     navigate('/');
   };
   const opener = (m: StageMemberView) =>
@@ -172,18 +237,32 @@ export function SpacePage({ id }: { id: string }) {
       <a href="/" class="back-link">
         ← All spaces
       </a>
-      <SpaceHeader space={space} onListeners={() => setPanel('listeners')} />
+      <SpaceHeader
+        space={space}
+        onListeners={() => setPanel('listeners')}
+        lost={live && !removed && connection.lost}
+      />
+      {live && !removed && connection.lost && <ConnectionLost />}
       <p class="visually-hidden" aria-live="polite">
         {announcement}
       </p>
       {removed ? (
         <RefusedNotice code="removed_from_space" message="You were removed from this space." />
       ) : ended ? (
-        <EndedNotice space={space} />
+        <>
+          <EndedNotice space={space} />
+          {isHost && (
+            <p class="host-after">
+              <a class="btn btn-outline" href={`/s/${id}/analytics`}>
+                See this space’s analytics
+              </a>
+            </p>
+          )}
+        </>
       ) : space.state === 'scheduled' ? (
         <ScheduledPanel space={space} isHost={isHost} onChanged={() => void view.reload()} />
       ) : t.status === 'unavailable' ? (
-        <UnavailableNotice u={t.unavailable} onRetry={ticket.retryNow} />
+        <UnavailableNotice u={t.unavailable} onRetry={ticket.retryNow} space={space} signedIn={!!session} />
       ) : t.status === 'refused' ? (
         <RefusedNotice code={t.code} message={t.message} />
       ) : null}
@@ -203,19 +282,43 @@ export function SpacePage({ id }: { id: string }) {
               onTurnOn={() => void audio.turnOnMic()}
             />
           )}
+          {shifted ? (
+            <TimeShiftPlayer spaceId={id} onBackToLive={() => setShifted(false)} />
+          ) : (
+            !onStage &&
+            space.record &&
+            t.status === 'admitted' && (
+              <button type="button" class="btn btn-outline btn-block" onClick={() => setShifted(true)}>
+                <Icon name="rewind" size={16} /> Start from the beginning
+              </button>
+            )
+          )}
           {audio.autoplayBlocked && (
             <button type="button" class="btn btn-primary btn-block" onClick={audio.resume}>
               Tap to hear the space
             </button>
           )}
-          {audio.trouble !== null && audio.mode !== 'speaking' && t.status === 'admitted' && (
-            <p class="notice notice-soft">{audio.trouble}</p>
-          )}
+          {audio.trouble !== null &&
+            !connection.lost &&
+            audio.mode !== 'speaking' &&
+            t.status === 'admitted' && <p class="notice notice-soft">{audio.trouble}</p>}
         </>
+      )}
+      {!removed && (
+        <PinnedPosts
+          spaceId={id}
+          pins={pins.pins}
+          canEdit={moderator && (live || space.state === 'scheduled')}
+        />
       )}
       {!ended && !removed && (
         <div class="stage-wrap">
-          <StageGrid stage={space.stage} speaking={view.speaking} meId={meId} opener={opener} />
+          <StageGrid
+            stage={space.stage}
+            speaking={connection.lost ? NOBODY : view.speaking}
+            meId={meId}
+            opener={opener}
+          />
           <FloatingReactions floating={reactions.floating} />
         </div>
       )}
@@ -223,6 +326,7 @@ export function SpacePage({ id }: { id: string }) {
         <ActionBar
           primary={onStage ? 'mic' : session ? 'hand' : 'none'}
           muted={me?.muted ?? true}
+          mic={audio.mic}
           asked={requests.asked}
           onMic={() => void toggleMic()}
           onHand={() => void toggleHand()}
@@ -238,6 +342,7 @@ export function SpacePage({ id }: { id: string }) {
           spaceId={id}
           count={space.listenerCount}
           onStage={new Set(space.stage.map((m) => m.id))}
+          removed={removedIds}
           moderator={moderator}
           onClose={() => setPanel(null)}
           onPick={(u) => setPicked(u)}
@@ -252,6 +357,15 @@ export function SpacePage({ id }: { id: string }) {
           viewerRole={me?.role ?? 'listener'}
           onClose={() => setPicked(null)}
           onUnmuteSelf={toggleMic}
+          onRemoved={(userId) => setRemovedIds((s) => new Set([...s, userId]))}
+          anonymousListening={space.anonymousListening}
+        />
+      )}
+      {leaving && (
+        <LeaveDialog
+          spaceId={id}
+          hasCohost={space.stage.some((m) => m.role === 'cohost')}
+          onClose={() => setLeaving(false)}
         />
       )}
     </main>

@@ -43,5 +43,9 @@ export function stageMessage(
       return { mine: null, all: 'The space started.' };
     case 'ended':
       return { mine: null, all: 'The space ended.' };
+    case 'disconnected':
+      return me
+        ? { mine: 'Your mic was gone too long, so you’re a listener again.', all: 'You left the stage.' }
+        : { mine: null, all: `${name} lost their connection and left the stage.` };
   }
 }

@@ -27,11 +27,31 @@ export interface ListenerTicket {
   /** The current ticket, for anonymous reactions. */
   ticket: () => string | undefined;
   retryNow: () => void;
+  /** The last heartbeat or join got no answer from the server (or a gateway error): the connection is lost. */
+  offline: boolean;
+  /** Gives the seat away (to the mini player): no leave when this page goes. */
+  release: () => { ticket: string; admission: Admission } | null;
+}
+
+/** While the server does not answer, try this often, so the page recovers soon after it is back. */
+const OFFLINE_RETRY_MS = 2000;
+
+/** No answer, or a proxy's answer for a server that is down. */
+function unreachable(err: unknown): boolean {
+  return isApiError(err) && (err.status === 0 || err.status === 502 || err.status === 504);
 }
 
 /** `wanted` false releases the seat (a speaker on WebRTC is not a listener). */
-export function useListenerTicket(spaceId: string, wanted: boolean, onEnded: () => void): ListenerTicket {
+export function useListenerTicket(
+  spaceId: string,
+  wanted: boolean,
+  onEnded: () => void,
+  /** A seat handed back by the mini player: kept, not joined anew (the same listener, counted once). */
+  handed?: { ticket: string; admission: Admission },
+): ListenerTicket {
   const [state, setState] = useState<TicketState>({ status: 'idle' });
+  const handedRef = useRef(handed);
+  const [offline, setOffline] = useState(false);
   const ticketRef = useRef<string | undefined>(undefined);
   const onEndedRef = useRef(onEnded);
   onEndedRef.current = onEnded;
@@ -52,7 +72,8 @@ export function useListenerTicket(spaceId: string, wanted: boolean, onEnded: () 
         setState({ status: 'idle' });
         return true;
       }
-      if (isApiError(err, 'space_unavailable')) {
+      // A planned refusal, or too many requests from this network (the guard): both say when to retry.
+      if (isApiError(err, 'space_unavailable') || isApiError(err, 'rate_limited')) {
         const retryAfter = Math.max(1, err.retryAfter ?? 15);
         const reason = typeof err.details.reason === 'string' ? err.details.reason : 'unavailable';
         setState({
@@ -79,9 +100,16 @@ export function useListenerTicket(spaceId: string, wanted: boolean, onEnded: () 
       if (stopped || t === undefined) return;
       try {
         ticketRef.current = (await api.heartbeat(spaceId, t)).ticket;
+        setOffline(false);
         if (!stopped) later(every * 1000, () => void beat(every));
       } catch (err) {
         if (stopped) return;
+        if (unreachable(err)) {
+          setOffline(true);
+          later(OFFLINE_RETRY_MS, () => void beat(every));
+          return;
+        }
+        setOffline(false);
         if (isApiError(err, 'invalid_ticket')) join();
         else if (!fail(err)) later(every * 1000, () => void beat(every));
       }
@@ -97,13 +125,15 @@ export function useListenerTicket(spaceId: string, wanted: boolean, onEnded: () 
             return;
           }
           ticketRef.current = admission.ticket;
+          setOffline(false);
           setState({ status: 'admitted', admission });
           later(admission.heartbeatSeconds * 1000, () => void beat(admission.heartbeatSeconds));
         },
         (err: unknown) => {
           if (stopped || fail(err)) return;
           console.warn('listen failed; retrying', describeError(err));
-          later(3000, join);
+          if (unreachable(err)) setOffline(true);
+          later(unreachable(err) ? OFFLINE_RETRY_MS : 3000, join);
         },
       );
     }
@@ -114,17 +144,30 @@ export function useListenerTicket(spaceId: string, wanted: boolean, onEnded: () 
       if (t !== undefined) void api.leave(spaceId, t).catch((e: unknown) => console.warn('leave failed', e));
     };
     addEventListener('pagehide', leave);
-    join();
+    const back = handedRef.current;
+    handedRef.current = undefined;
+    if (back) {
+      ticketRef.current = back.ticket;
+      setState({ status: 'admitted', admission: back.admission });
+      later(back.admission.heartbeatSeconds * 1000, () => void beat(back.admission.heartbeatSeconds));
+    } else join();
     return () => {
       stopped = true;
       clearTimeout(timer);
       removeEventListener('pagehide', leave);
       leave();
       setState({ status: 'idle' });
+      setOffline(false);
     };
   }, [spaceId, wanted, attempt]);
 
   const retryNow = useCallback(() => setAttempt((n) => n + 1), []);
   const ticket = useCallback(() => ticketRef.current, []);
-  return { state, ticket, retryNow };
+  const release = useCallback(() => {
+    const t = ticketRef.current;
+    if (t === undefined || state.status !== 'admitted') return null;
+    ticketRef.current = undefined;
+    return { ticket: t, admission: state.admission };
+  }, [state]);
+  return { state, ticket, retryNow, offline, release };
 }

@@ -9,8 +9,13 @@ export interface ReplayPlayer {
   position: number;
   duration: number;
   error: string | null;
+  /** Playback speed (1 = normal). */
+  rate: number;
   toggle: () => void;
   seek: (seconds: number) => void;
+  /** Jumps by `delta` seconds (±15 in the UI), kept inside the recording. */
+  skip: (delta: number) => void;
+  setRate: (rate: number) => void;
 }
 
 export function useReplayPlayer(
@@ -18,11 +23,15 @@ export function useReplayPlayer(
   playlistUrl: string | null,
   knownDuration: number,
   onCounted: () => void,
+  /** Where to start (a link to a moment, `?t=`), in seconds. */
+  startAt = 0,
 ): ReplayPlayer {
   const [playing, setPlaying] = useState(false);
   const [position, setPosition] = useState(0);
   const [duration, setDuration] = useState(knownDuration);
   const [error, setError] = useState<string | null>(null);
+  const [rate, setRateState] = useState(1);
+  const startRef = useRef(startAt);
   const player = useRef<HlsPlayer | null>(null);
   const counted = useRef(false);
   const onCountedRef = useRef(onCounted);
@@ -48,6 +57,15 @@ export function useReplayPlayer(
       );
     };
     const onPause = () => setPlaying(false);
+    // A link to a moment: start there once the player knows the recording's length.
+    const onMeta = () => {
+      if (startRef.current > 0 && Number.isFinite(el.duration)) {
+        el.currentTime = Math.min(startRef.current, Math.max(0, el.duration - 1));
+        startRef.current = 0;
+      }
+      sync();
+    };
+    el.addEventListener('loadedmetadata', onMeta);
     el.addEventListener('timeupdate', sync);
     el.addEventListener('durationchange', sync);
     el.addEventListener('playing', onPlaying);
@@ -55,6 +73,7 @@ export function useReplayPlayer(
     el.addEventListener('ended', onPause);
     void p.load();
     return () => {
+      el.removeEventListener('loadedmetadata', onMeta);
       el.removeEventListener('timeupdate', sync);
       el.removeEventListener('durationchange', sync);
       el.removeEventListener('playing', onPlaying);
@@ -81,5 +100,16 @@ export function useReplayPlayer(
     if (el) el.currentTime = s;
     setPosition(s);
   };
-  return { playing, position, duration, error, toggle, seek };
+  const skip = (delta: number) => {
+    const el = player.current?.el;
+    const at = (el?.currentTime ?? position) + delta;
+    const end = el && Number.isFinite(el.duration) ? el.duration : duration;
+    seek(Math.max(0, Math.min(at, Math.max(0, end - 0.5))));
+  };
+  const setRate = (r: number) => {
+    const el = player.current?.el;
+    if (el) el.playbackRate = r;
+    setRateState(r);
+  };
+  return { playing, position, duration, error, rate, toggle, seek, skip, setRate };
 }

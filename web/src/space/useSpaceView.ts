@@ -97,6 +97,8 @@ export function useSpaceView(id: string, hooks: SpaceViewHooks = {}): SpaceViewS
       // Back after a drop: what changed meanwhile is in the view.
       events.onStatus((s, reconnected) => {
         if (s === 'open' && reconnected) void reload();
+        // Nobody is known to be speaking while we cannot hear about it; a new subscription says who is.
+        if (s !== 'open') setSpeaking((prev) => (prev.size === 0 ? prev : new Set()));
       }),
     ];
     return () => {

@@ -6,10 +6,14 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { describeError } from '../api/ApiError.js';
 import { MIC_HELP, MicError, micPermission, openMicrophone } from '../audio/Microphone.js';
 import { SpaceAudio, type AudioMode } from '../audio/SpaceAudio.js';
+import type { HlsPlayer } from '../audio/HlsPlayer.js';
 import { api } from '../lib/api.js';
 import { getSession } from '../lib/session.js';
 
-export type MicState = 'off' | 'asking' | 'denied' | 'connecting' | 'live' | 'failed';
+export type MicState = 'off' | 'asking' | 'denied' | 'connecting' | 'live' | 'failed' | 'reconnecting';
+
+/** Waits between tries to bring a dropped mic back: 1 s, 2 s, 4 s, then every 8 s while on stage. */
+const RECONNECT_MS = [1000, 2000, 4000, 8000];
 
 export interface StageAudioInput {
   spaceId: string;
@@ -19,6 +23,8 @@ export interface StageAudioInput {
   muted: boolean;
   /** The listener playlist while a ticket is held; null otherwise. */
   playlistUrl: string | null;
+  /** A player already playing this space (back from the mini player). */
+  adopted?: HlsPlayer | undefined;
 }
 
 export interface StageAudio {
@@ -30,10 +36,13 @@ export interface StageAudio {
   /** Asks for the mic and connects; `onAllowed` runs once the browser grants it. */
   turnOnMic: (onAllowed?: () => void) => Promise<boolean>;
   resume: () => void;
+  /** Gives the playing listener player away (to the mini player); null when not listening. */
+  releaseListening: () => HlsPlayer | null;
 }
 
 export function useStageAudio(input: StageAudioInput): StageAudio {
   const { spaceId, live, ended, onStage, muted, playlistUrl } = input;
+  const adoptedRef = useRef(input.adopted);
   const [mode, setMode] = useState<AudioMode>('off');
   const [mic, setMic] = useState<MicState>('off');
   const [micMessage, setMicMessage] = useState<string | null>(null);
@@ -41,6 +50,9 @@ export function useStageAudio(input: StageAudioInput): StageAudio {
   const [autoplayBlocked, setAutoplayBlocked] = useState(false);
   const mutedRef = useRef(muted);
   mutedRef.current = muted;
+  /** The mic had worked and dropped without the person asking: bring it back by itself. */
+  const dropped = useRef(false);
+  const tries = useRef(0);
 
   const audio = useMemo(
     () =>
@@ -52,7 +64,8 @@ export function useStageAudio(input: StageAudioInput): StageAudio {
         trouble: setTrouble,
         autoplayBlocked: () => setAutoplayBlocked(true),
         speakFailed: (message) => {
-          setMic('failed');
+          dropped.current = true;
+          setMic('reconnecting');
           setMicMessage(message);
         },
       }),
@@ -65,15 +78,19 @@ export function useStageAudio(input: StageAudioInput): StageAudio {
   }, [audio, ended]);
 
   useEffect(() => {
-    if (live && playlistUrl !== null)
-      audio.listen(api.url(playlistUrl)).catch((err: unknown) => setTrouble(describeError(err)));
+    if (!live || playlistUrl === null) return;
+    const adopted = adoptedRef.current;
+    adoptedRef.current = undefined;
+    if (adopted) audio.adopt(adopted, api.url(playlistUrl));
+    else audio.listen(api.url(playlistUrl)).catch((err: unknown) => setTrouble(describeError(err)));
   }, [audio, live, playlistUrl]);
 
   useEffect(() => {
     if (!live || playlistUrl === null) return;
     // No ticket any more (a speaker now): the WHIP path has taken over, or there is nothing to hear.
     return () => {
-      if (audio.mode === 'listening') audio.stopListening();
+      // Also while the player is still starting (mode not yet 'listening'); never the speaking path.
+      if (audio.mode !== 'speaking') audio.stopListening();
     };
   }, [audio, live, playlistUrl]);
 
@@ -83,7 +100,7 @@ export function useStageAudio(input: StageAudioInput): StageAudio {
     async (onAllowed?: () => void): Promise<boolean> => {
       const token = getSession()?.token;
       if (token === undefined) return false;
-      setMic('asking');
+      setMic(dropped.current ? 'connecting' : 'asking');
       setMicMessage(null);
       let stream: MediaStream;
       try {
@@ -98,11 +115,17 @@ export function useStageAudio(input: StageAudioInput): StageAudio {
       onAllowed?.();
       try {
         await audio.speak(api.whipUrl(spaceId), token, stream);
-        setMic(audio.mode === 'speaking' ? 'live' : 'off');
+        const up = audio.mode === 'speaking';
+        if (up) {
+          dropped.current = false;
+          tries.current = 0;
+          setMicMessage(null);
+        }
+        setMic(up ? 'live' : dropped.current ? 'reconnecting' : 'off');
         return true;
       } catch (err) {
         for (const t of stream.getTracks()) t.stop();
-        setMic('failed');
+        setMic(dropped.current ? 'reconnecting' : 'failed');
         setMicMessage(`Your microphone could not connect: ${describeError(err)}`);
         return false;
       }
@@ -124,6 +147,21 @@ export function useStageAudio(input: StageAudioInput): StageAudio {
     });
   }, [onStage, live, mic, turnOnMic]);
 
+  // A mic that dropped (the server restarted, the network blinked) comes back by itself while on stage.
+  useEffect(() => {
+    if (mic !== 'reconnecting') return;
+    if (!onStage || !live || ended) {
+      dropped.current = false;
+      setMic('off');
+      setMicMessage(null);
+      return;
+    }
+    const wait = RECONNECT_MS[Math.min(tries.current, RECONNECT_MS.length - 1)] ?? 8000;
+    tries.current++;
+    const t = setTimeout(() => void turnOnMic(), wait);
+    return () => clearTimeout(t);
+  }, [mic, onStage, live, ended, turnOnMic]);
+
   // Off stage: the mic goes once listening has taken over (SpaceAudio closes WHIP then).
   useEffect(() => {
     if (!onStage && (mic === 'denied' || mic === 'failed')) {
@@ -137,5 +175,6 @@ export function useStageAudio(input: StageAudioInput): StageAudio {
     audio.resume();
   }, [audio]);
 
-  return { mode, mic, micMessage, trouble, autoplayBlocked, turnOnMic, resume };
+  const releaseListening = useCallback(() => audio.releaseListening(), [audio]);
+  return { mode, mic, micMessage, trouble, autoplayBlocked, turnOnMic, resume, releaseListening };
 }

@@ -1,7 +1,20 @@
-/** Request and response shapes shared by routes; they validate input and describe the API in OpenAPI. */
+/**
+ * The REST half of the wire contract: request and response shapes. Routes validate input with them and
+ * describe the API in OpenAPI from them; the client, the CLI and the web app take their types from them
+ * (`z.infer`), so each shape has one definition. Imports nothing from the server but the domain's enums.
+ */
 import { z } from 'zod';
-import { REACTION_EMOJI } from './protocol.js';
-import { ID_PATTERN } from '../util/ids.js';
+import { SPACE_STATES, STAGE_ROLES } from '../domain/types.js';
+import { REACTION_EMOJI } from './reactions.js';
+
+/**
+ * The cookie that carries a listener ticket to the media path (`Path=/live/{id}/`); clients that keep no
+ * cookies send it themselves, or `?ticket=`.
+ */
+export const TICKET_COOKIE = 'rostra_ticket';
+
+/** Ids that `newId` makes, and nothing a hostile client could smuggle into a key or path. */
+export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 // Printable text: no control characters (they break logs and UIs), trimmed.
 const text = (min: number, max: number) =>
@@ -57,12 +70,12 @@ export const ReactionBody = z.object({ emoji: z.enum(REACTION_EMOJI), ticket: Ti
 export const UserIdBody = z.object({ userId: Id }).strict();
 export const AnswerBody = z.object({ accept: z.boolean() }).strict();
 
-// ---- responses (documentation) ----
+// ---- responses: the routes declare them; tests check real responses against them ----
 export const UserViewSchema = z.object({ id: z.string(), handle: z.string(), displayName: z.string() });
 export const UserSchema = UserViewSchema.extend({ createdAt: z.string() });
 export const SessionSchema = z.object({ user: UserSchema, token: z.string(), expiresAt: z.string() });
 export const StageMemberSchema = UserViewSchema.extend({
-  role: z.enum(['host', 'cohost', 'speaker']),
+  role: z.enum(STAGE_ROLES),
   muted: z.boolean(),
 });
 export const SpaceViewSchema = z.object({
@@ -71,7 +84,7 @@ export const SpaceViewSchema = z.object({
   topics: z.array(z.string()),
   record: z.boolean(),
   anonymousListening: z.boolean(),
-  state: z.enum(['scheduled', 'live', 'ended', 'cancelled']),
+  state: z.enum(SPACE_STATES),
   scheduledFor: z.string().nullable(),
   startedAt: z.string().nullable(),
   endedAt: z.string().nullable(),
@@ -101,6 +114,13 @@ export const ListenersSchema = z.object({
 export const RequestsSchema = z.object({
   requests: z.array(z.object({ user: UserViewSchema, createdAt: z.string() })),
 });
+export const ReplaySchema = z.object({
+  playlistUrl: z.string(),
+  durationSeconds: z.number(),
+  plays: z.number().int(),
+  /** The whole recording as one .m4a (AAC-LC), when it has the AAC rendition. */
+  downloadUrl: z.string().optional(),
+});
 export const ErrorSchema = z.object({
   error: z.object({
     code: z.string(),
@@ -109,3 +129,19 @@ export const ErrorSchema = z.object({
     details: z.record(z.string(), z.unknown()).optional(),
   }),
 });
+
+// ---- the types clients use: one definition each, inferred from the schemas above ----
+export type NewSpace = z.input<typeof NewSpaceBody>;
+export type UserView = z.infer<typeof UserViewSchema>;
+export type User = z.infer<typeof UserSchema>;
+export type Session = z.infer<typeof SessionSchema>;
+export type StageMemberView = z.infer<typeof StageMemberSchema>;
+export type SpaceView = z.infer<typeof SpaceViewSchema>;
+export type SpaceList = z.infer<typeof SpaceListSchema>;
+export type Admission = z.infer<typeof AdmissionSchema>;
+export type TicketRenewal = z.infer<typeof TicketRenewalSchema>;
+export type ListenerPage = z.infer<typeof ListenersSchema>;
+export type Replay = z.infer<typeof ReplaySchema>;
+export type SpeakRequest = z.infer<typeof RequestsSchema>['requests'][number];
+/** The error body every route answers with: `{ error: { code, message, retryAfter?, details? } }`. */
+export type ErrorBody = z.infer<typeof ErrorSchema>;

@@ -1,40 +1,15 @@
 /**
  * The WebSocket wire protocol, version 1: one connection per client at `/api/v1/events`.
  * Every message is JSON with `v` and a `type` that discriminates it. Add types; never change a shipped one.
+ * Part of the contract module (`src/contract/`), which the server, the CLI and the web app all import.
  */
 import { z } from 'zod';
-import type { SpaceState, StageRole } from '../domain/types.js';
+import type { SpaceState } from '../domain/types.js';
 import type { ReactionEmoji } from './reactions.js';
+import type { StageMemberView, UserView } from './rest.js';
+import type { PinView } from './experience.js';
 
 export const PROTOCOL_VERSION = 1;
-
-export interface UserView {
-  id: string;
-  handle: string;
-  displayName: string;
-}
-
-export interface StageMemberView extends UserView {
-  role: StageRole;
-  muted: boolean;
-}
-
-export interface SpaceView {
-  id: string;
-  title: string;
-  topics: string[];
-  record: boolean;
-  anonymousListening: boolean;
-  state: SpaceState;
-  scheduledFor: string | null;
-  startedAt: string | null;
-  endedAt: string | null;
-  createdAt: string;
-  host: UserView;
-  stage: StageMemberView[];
-  listenerCount: number;
-  pageUrl: string;
-}
 
 export { REACTION_EMOJI, type ReactionEmoji } from './reactions.js';
 
@@ -50,7 +25,9 @@ export type StageCause =
   | 'cohost_added'
   | 'cohost_removed'
   | 'started'
-  | 'ended';
+  | 'ended'
+  /** A speaker whose audio connection stayed gone left the stage on their own (SpaceLifecycle). */
+  | 'disconnected';
 
 /** Server → client events. */
 export type ServerEvent =
@@ -89,6 +66,8 @@ export type ServerEvent =
   | { v: 1; type: 'speaking'; spaceId: string; userId: string; speaking: boolean }
   | { v: 1; type: 'reminder'; spaceId: string; title: string; pageUrl: string }
   | { v: 1; type: 'removed'; spaceId: string }
+  /** The pinned posts changed (added or unpinned): the whole list, oldest first. */
+  | { v: 1; type: 'pins.changed'; spaceId: string; pins: PinView[] }
   | { v: 1; type: 'pong'; id: string | null }
   | { v: 1; type: 'error'; code: string; message: string };
 
@@ -108,18 +87,3 @@ export const ClientMessage = z.discriminatedUnion('type', [
   z.object({ v: z.literal(1), type: z.literal('ping'), id: z.string().max(64).optional() }).strict(),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
-
-/** Bus channels carrying events between nodes. */
-export const channels = {
-  space: (id: string) => `space:${id}`,
-  user: (id: string) => `user:${id}`,
-} as const;
-
-/**
- * An event on the Bus with who on a space channel should get it: everyone, only the space's moderators
- * (host and co-hosts), or one user.
- */
-export interface BusEnvelope {
-  audience: 'all' | 'moderators';
-  event: ServerEvent;
-}

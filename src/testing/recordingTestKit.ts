@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { FRAME_SAMPLES, OpusFrameEncoder } from '../audio/OpusCodec.js';
-import { SineFrames } from '../audio/testSignals.js';
+import { SineFrames } from './testSignals.js';
 import { PartPackager } from '../broadcast/index.js';
 
 export interface TonePackager {

@@ -1,0 +1,106 @@
+/**
+ * The guard's HTTP door. Before a route runs (and before its body is read): refuse addresses that
+ * mostly send junk, and count the per-address rate limits of the routes that have them. Every refused
+ * answer feeds the junk meter. Raw connections are capped per address and per node, and the server's
+ * deadlines close slow and idle clients.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+import { logger } from '../log/Logger.js';
+import { prefixOf, unmap } from './ClientAddress.js';
+import type { Guard, GuardConfig } from './Guard.js';
+import { rateLimited } from './RateLimiter.js';
+
+const log = logger('guard.http');
+
+/** Fastify/Node server options for the deadlines (spread into `Fastify({...})`). */
+export function guardServerOptions(g: GuardConfig) {
+  return {
+    // The whole request, headers and body, must arrive within this.
+    requestTimeout: g.requestTimeoutMs,
+    keepAliveTimeout: g.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: Math.min(g.headersTimeoutMs, g.requestTimeoutMs),
+      // Node looks for overdue headers and requests only this often (default 30 s: slowloris heaven).
+      connectionsCheckingInterval: 1000,
+    },
+  };
+}
+
+/** Routes that are never refused by the junk door: listeners already in, and the stage. */
+const EXEMPT = new Set([
+  '/api/v1/spaces/:id/heartbeat',
+  '/api/v1/spaces/:id/leave',
+  '/api/v1/spaces/:id/whip',
+  '/api/v1/spaces/:id/whip/:sessionId',
+  '/live/:id/index.m3u8',
+  '/live/:id/audio.m3u8',
+  '/live/:id/:file',
+  '/healthz',
+]);
+/** Refusals that say the client sent something wrong (normal 404s of the live window and 409s do not). */
+const JUNK_STATUS = new Set([400, 401, 403, 405, 413, 415, 429]);
+
+export function installHttpGuard(app: FastifyInstance, guard: Guard): void {
+  const r = guard.rules;
+
+  app.server.on('connection', (socket) => {
+    const ip = unmap(socket.remoteAddress ?? '');
+    // A trusted proxy's connections are many people's: limit them per person, by request, instead.
+    if (guard.address.isTrusted(ip)) return;
+    const release = guard.connections.enter(ip);
+    if (!release) {
+      socket.destroy();
+      return;
+    }
+    socket.once('close', release);
+  });
+
+  let warnedProxy = false;
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    const route = request.routeOptions.url;
+    const ip = request.ip;
+    // Behind a proxy that is not trusted, every client has the proxy's address and shares its limits.
+    if (
+      !warnedProxy &&
+      request.headers['x-forwarded-for'] !== undefined &&
+      ip === unmap(request.socket.remoteAddress ?? '')
+    ) {
+      warnedProxy = true;
+      log.warn(
+        { proxy: ip },
+        'X-Forwarded-For from an untrusted peer ignored: set --trusted-proxies, or every client shares its limits',
+      );
+    }
+    if (route === undefined || !EXEMPT.has(route)) {
+      const waitMs = guard.junk.blockedFor(ip, Date.now());
+      if (waitMs > 0) {
+        throw rateLimited(
+          { name: 'junk', limit: guard.config.junkPerIp, windowMs: 10_000, scope: 'address' },
+          waitMs,
+          'Too many refused requests from your network. Retry later.',
+        );
+      }
+    }
+    if (request.method !== 'POST') return;
+    switch (route) {
+      case '/api/v1/spaces/:id/listen':
+        return guard.limits.take([r.joinIp, ip], [r.joinNet, prefixOf(ip)]);
+      case '/api/v1/auth/signup':
+        await guard.limits.take([r.signUpIp, ip], [r.signUpNet, prefixOf(ip)]);
+        return guard.checkSignUpPressure();
+      case '/api/v1/spaces/:id/whip':
+        return guard.limits.take([r.whipIp, ip]);
+      case '/api/v1/spaces/:id/reactions':
+        return guard.limits.take([r.reactIp, ip]);
+      default:
+        return;
+    }
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    if (!JUNK_STATUS.has(reply.statusCode) && !(reply.statusCode === 404 && !request.routeOptions.url))
+      return;
+    guard.junk.record(request.ip, Date.now());
+  });
+}

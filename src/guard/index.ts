@@ -1,0 +1,14 @@
+/** The guard plane's public surface. */
+export { Guard, guardRules, type GuardConfig, type GuardOptions } from './Guard.js';
+export { guardServerOptions, installHttpGuard } from './GuardHttp.js';
+export { ClientAddress, prefixOf, unmap } from './ClientAddress.js';
+export { QUEUE_COOKIE, readCookie } from './AdmissionQueue.js';
+export {
+  FixedPressureSource,
+  type PressureLevel,
+  type PressureReading,
+  type PressureSource,
+} from './Pressure.js';
+export { rateLimited, type RateRule } from './RateLimiter.js';
+export { admitWebSocket } from './WsDoor.js';
+export { holdSlot, type HeldSlot } from './HeldSlot.js';

@@ -1,0 +1,360 @@
+/**
+ * The guard's limits through a real node, run against the memory Bus and against Redis (guard.memory.test.ts,
+ * guard.redis.test.ts). Each limit trips at its limit with a coded 429 or 503 and Retry-After; each test
+ * says how it clears. `openBus` may be called many times: each call is another node of one cluster.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { WebSocket } from 'ws';
+import type { Bus } from '../../src/bus/index.js';
+import type { ConfigInput } from '../../src/config/Config.js';
+import { FixedPressureSource } from '../../src/guard/index.js';
+import type { RostraNode } from '../../src/server/RostraNode.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { EventClient } from '../../src/testing/EventClient.js';
+import { openTestNode, TestClient, type ErrorBody } from '../../src/testing/TestNode.js';
+
+interface Admission {
+  ticket: string;
+  listenerId: string;
+}
+type Res<T = unknown> = Awaited<ReturnType<TestClient['request']>> & { body: T };
+
+const PASSWORD = 'correct horse battery';
+let seq = 0;
+
+export async function until<T>(probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Signs up from an address of its own, so tests do not spend each other's sign-up limits. */
+export async function account(node: RostraNode, ip = `192.0.2.${(++seq % 250) + 1}`) {
+  const handle = `g${randomBytes(5).toString('hex')}`;
+  const res = await new TestClient(node)
+    .from(ip)
+    .post<{ user: { id: string }; token: string }>('/api/v1/auth/signup', {
+      handle,
+      password: PASSWORD,
+      displayName: 'Guard test',
+    });
+  assert.equal(res.status, 201, res.text);
+  return {
+    id: res.body.user.id,
+    handle,
+    token: res.body.token,
+    client: new TestClient(node, res.body.token, ip),
+  };
+}
+
+function assertRefused(res: Res, status: number, code: string): ErrorBody['error'] {
+  const body = res.body as ErrorBody;
+  assert.equal(res.status, status, res.text);
+  assert.equal(body.error.code, code);
+  assert.ok(Number(res.headers['retry-after']) >= 1, `Retry-After: ${String(res.headers['retry-after'])}`);
+  return body.error;
+}
+
+export function runGuardSuite(name: string, openBus: () => Promise<Bus>): void {
+  describe(`guard on the ${name} bus`, () => {
+    let store: Store;
+    const nodes: RostraNode[] = [];
+    const buses: Bus[] = [];
+    const node = async (config: ConfigInput = {}) => {
+      const bus = await openBus();
+      buses.push(bus);
+      const n = await openTestNode({ store, bus, config });
+      nodes.push(n);
+      return n;
+    };
+    const liveSpace = async (n: RostraNode, extra: Record<string, unknown> = {}) => {
+      const host = await account(n);
+      const res = await host.client.post<{ id: string }>('/api/v1/spaces', { title: 'Guarded', ...extra });
+      assert.equal(res.status, 201, res.text);
+      return { host, id: res.body.id };
+    };
+
+    before(async () => {
+      store = await openStore({});
+    });
+    after(async () => {
+      for (const n of nodes) await n.close();
+      await Promise.all(buses.map((b) => b.close()));
+      await store.close();
+    });
+
+    test('joins per address trip at the limit with 429 rate_limited; another address still joins', async () => {
+      const n = await node({ guard: { joinsPerIp: 5 } });
+      const { id } = await liveSpace(n);
+      const crowd = new TestClient(n).from('203.0.113.10');
+      for (let i = 0; i < 5; i++)
+        assert.equal((await crowd.post(`/api/v1/spaces/${id}/listen`, {})).status, 200);
+      const err = assertRefused(await crowd.post(`/api/v1/spaces/${id}/listen`, {}), 429, 'rate_limited');
+      assert.equal(err.details?.scope, 'address');
+      assert.match(err.message, /your network/);
+      assert.equal(
+        (await new TestClient(n).from('198.51.100.10').post(`/api/v1/spaces/${id}/listen`, {})).status,
+        200,
+      );
+    });
+
+    test('many people behind one address: 300 joins within a second are all admitted on the defaults', async () => {
+      const n = await node();
+      const { id } = await liveSpace(n);
+      const office = new TestClient(n).from('203.0.113.20');
+      const answers = await Promise.all(
+        Array.from({ length: 300 }, () => office.post(`/api/v1/spaces/${id}/listen`, {})),
+      );
+      assert.deepEqual(
+        answers.filter((a) => a.status !== 200).map((a) => a.text),
+        [],
+      );
+    });
+
+    test('sign-ups per address trip at the limit; password hashing beyond its queue gets 503 server_busy', async () => {
+      const n = await node({ guard: { signUpsPerIp: 2, scryptConcurrency: 1, scryptQueue: 0 } });
+      const ip = '203.0.113.30';
+      await account(n, ip);
+      // Hold the only hashing slot, so the next sign-up finds it busy and no queue to wait in.
+      let release: () => void = () => undefined;
+      const held = n.plane.ctx.guard.scrypt.run(() => new Promise<void>((r) => (release = r)));
+      const busy = await new TestClient(n).from('198.51.100.30').post('/api/v1/auth/signup', {
+        handle: `b${randomBytes(4).toString('hex')}`,
+        password: PASSWORD,
+        displayName: 'B',
+      });
+      const err = assertRefused(busy, 503, 'server_busy');
+      assert.equal(err.details?.reason, 'busy');
+      release();
+      await held;
+      await account(n, ip); // the second from this address, once hashing is free
+      const over = await new TestClient(n).from(ip).post('/api/v1/auth/signup', {
+        handle: `c${randomBytes(4).toString('hex')}`,
+        password: PASSWORD,
+        displayName: 'C',
+      });
+      assertRefused(over, 429, 'rate_limited');
+    });
+
+    test('a stranger cannot lock a user out; successful sign-ins never count', async () => {
+      const n = await node({ guard: { signInFailuresPerClient: 3, signInFailuresPerIp: 50 } });
+      const user = await account(n);
+      const stranger = new TestClient(n).from('203.0.113.40');
+      const owner = new TestClient(n).from('198.51.100.40');
+      for (let i = 0; i < 3; i++) {
+        const r = await stranger.post('/api/v1/auth/signin', {
+          handle: user.handle,
+          password: `a wrong guess number ${i}`,
+        });
+        assert.equal(r.status, 401);
+      }
+      const locked = await stranger.post('/api/v1/auth/signin', { handle: user.handle, password: PASSWORD });
+      assertRefused(locked, 429, 'too_many_attempts');
+      for (let i = 0; i < 6; i++) {
+        const ok = await owner.post('/api/v1/auth/signin', { handle: user.handle, password: PASSWORD });
+        assert.equal(ok.status, 200, `sign-in ${i} of the owner: ${ok.text}`);
+      }
+      // The owner's own two slips are theirs alone, and a success does not reset or add to them.
+      await owner.post('/api/v1/auth/signin', { handle: user.handle, password: 'a slip of the fingers' });
+      assert.equal(
+        (await owner.post('/api/v1/auth/signin', { handle: user.handle, password: PASSWORD })).status,
+        200,
+      );
+    });
+
+    test('WHIP per account and reactions per address trip at their limits', async () => {
+      const n = await node({ guard: { whipPerAccount: 2, reactionsPerIp: 3 } });
+      const { host, id } = await liveSpace(n);
+      for (let i = 0; i < 2; i++) {
+        const r = await host.client.request('POST', `/api/v1/spaces/${id}/whip`, 'v=0 not sdp', {
+          'content-type': 'application/sdp',
+        });
+        assert.equal(r.status, 400, r.text);
+      }
+      const whip = await host.client.request('POST', `/api/v1/spaces/${id}/whip`, 'v=0 not sdp', {
+        'content-type': 'application/sdp',
+      });
+      assert.equal(assertRefused(whip, 429, 'rate_limited').details?.scope, 'account');
+
+      const fan = new TestClient(n).from('203.0.113.50');
+      const { ticket } = (await fan.post<Admission>(`/api/v1/spaces/${id}/listen`, {})).body;
+      for (let i = 0; i < 3; i++)
+        assert.equal((await fan.post(`/api/v1/spaces/${id}/reactions`, { emoji: '👏', ticket })).status, 204);
+      const react = await fan.post(`/api/v1/spaces/${id}/reactions`, { emoji: '👏', ticket });
+      assert.equal(assertRefused(react, 429, 'rate_limited').details?.limit, 'react-ip');
+    });
+
+    test('an address sending junk is refused at the door, but its listeners keep their heartbeats', async () => {
+      const n = await node({ guard: { junkPerIp: 5 } });
+      const { id } = await liveSpace(n);
+      const c = new TestClient(n).from('203.0.113.60');
+      const { ticket } = (await c.post<Admission>(`/api/v1/spaces/${id}/listen`, {})).body;
+      for (let i = 0; i < 5; i++)
+        assert.equal((await c.get(`/live/${id}/index.m3u8?ticket=forged${i}`)).status, 403);
+      const door = await c.get(`/api/v1/spaces/${id}`);
+      assert.equal(assertRefused(door, 429, 'rate_limited').details?.limit, 'junk');
+      assert.equal((await c.post(`/api/v1/spaces/${id}/heartbeat`, { ticket })).status, 200, 'never shed');
+      assert.equal((await new TestClient(n).from('198.51.100.60').get(`/api/v1/spaces/${id}`)).status, 200);
+    });
+
+    test('tickets nobody uses do not fill the node cap; a heartbeat or a media fetch makes a listener count', async () => {
+      const n = await node({ limits: { listenersPerNode: 2 } });
+      const { id } = await liveSpace(n);
+      const flood = new TestClient(n).from('203.0.113.70');
+      const minted: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const r = await flood.post<Admission>(`/api/v1/spaces/${id}/listen`, {});
+        assert.equal(r.status, 200, `unused ticket ${i} must not count: ${r.text}`);
+        minted.push(r.body.ticket);
+      }
+      assert.equal(n.plane.audience.nodeCount(), 0);
+      const real = new TestClient(n).from('198.51.100.70');
+      const a = (await real.post<Admission>(`/api/v1/spaces/${id}/listen`, {})).body.ticket;
+      assert.equal((await real.post(`/api/v1/spaces/${id}/heartbeat`, { ticket: a })).status, 200);
+      const b = (await real.post<Admission>(`/api/v1/spaces/${id}/listen`, {})).body.ticket;
+      assert.equal((await real.get(`/live/${id}/index.m3u8?ticket=${encodeURIComponent(b)}`)).status, 200);
+      assert.equal(n.plane.audience.nodeCount(), 2);
+      const full = assertRefused(
+        await real.post(`/api/v1/spaces/${id}/listen`, {}),
+        503,
+        'space_unavailable',
+      );
+      assert.equal(full.details?.reason, 'node_at_capacity');
+    });
+
+    test('the ladder: under pressure anonymous newcomers get a signed place in line, signed-in ones come in; then they are refused too; listeners already in never', async () => {
+      const n = await node({ guard: { queueRatePerSecond: 20 } });
+      const { id } = await liveSpace(n);
+      const fan = await account(n);
+      const inside = new TestClient(n).from('198.51.100.80');
+      const { ticket } = (await inside.post<Admission>(`/api/v1/spaces/${id}/listen`, {})).body;
+      const pressure = new FixedPressureSource();
+      n.plane.ctx.guard.pressure.use(pressure);
+      pressure.reading = { eventLoopDelayMs: 10_000, heapFraction: 0, heldRequests: 0 };
+      n.plane.ctx.guard.pressure.use(pressure);
+      assert.equal(n.plane.ctx.guard.pressure.level, 2);
+      assert.equal((await inside.post(`/api/v1/spaces/${id}/heartbeat`, { ticket })).status, 200);
+      const refused = assertRefused(
+        await fan.client.post(`/api/v1/spaces/${id}/listen`, {}),
+        503,
+        'space_unavailable',
+      );
+      assert.equal(refused.details?.reason, 'overloaded');
+
+      pressure.reading = {
+        eventLoopDelayMs: n.config.guard.eventLoopDelayMs,
+        heapFraction: 0,
+        heldRequests: 0,
+      };
+      assert.equal(n.plane.ctx.guard.pressure.use(pressure), 1);
+      assert.equal((await fan.client.post(`/api/v1/spaces/${id}/listen`, {})).status, 200, 'signed-in first');
+      const newcomer = new TestClient(n).from('203.0.113.80');
+      const wait = await newcomer.post(`/api/v1/spaces/${id}/listen`, {});
+      const queued = assertRefused(wait, 503, 'space_unavailable');
+      assert.equal(queued.details?.reason, 'queued');
+      assert.equal(queued.details?.position, 1);
+      const cookie = String(wait.headers['set-cookie']).split(';')[0] ?? '';
+      assert.match(cookie, /^rostra_queue=/);
+      // Coming back with the pass, at its time, lets them in while the pressure lasts; without it, not.
+      const admitted = await until(async () => {
+        const r = await newcomer.request('POST', `/api/v1/spaces/${id}/listen`, {}, { cookie });
+        return r.status === 200 ? r : undefined;
+      });
+      assert.equal(admitted.status, 200);
+      assert.equal(
+        (await new TestClient(n).from('203.0.113.81').post(`/api/v1/spaces/${id}/listen`, {})).status,
+        503,
+      );
+      pressure.reading = { eventLoopDelayMs: 0, heapFraction: 0, heldRequests: 0 };
+      n.plane.ctx.guard.pressure.use(pressure);
+      assert.equal(
+        (await new TestClient(n).from('203.0.113.82').post(`/api/v1/spaces/${id}/listen`, {})).status,
+        200,
+      );
+    });
+
+    test('removed means removed, on every node at once: media, heartbeats, reactions and events', async () => {
+      const secret = `cluster-secret-${randomBytes(16).toString('hex')}`;
+      const [a, b] = [await node({ secret }), await node({ secret })];
+      await b.listen();
+      const { host, id } = await liveSpace(a);
+      const troll = await account(a);
+      const { ticket } = (await troll.client.post<Admission>(`/api/v1/spaces/${id}/listen`, {})).body;
+      const onB = new TestClient(b).from('198.51.100.90');
+      const media = `/live/${id}/index.m3u8?ticket=${encodeURIComponent(ticket)}`;
+      assert.equal((await onB.get(media)).status, 200);
+      const events = await EventClient.connect(`http://127.0.0.1:${b.http.port}`, troll.token);
+      try {
+        await events.subscribe(id);
+        assert.equal((await host.client.post(`/api/v1/spaces/${id}/users/${troll.id}/remove`)).status, 204);
+        // Node B heard of it through the Bus: no wait for the ticket to run out.
+        await until(async () => ((await onB.get(media)).status === 403 ? true : undefined));
+        const hb = await onB.post<ErrorBody>(`/api/v1/spaces/${id}/heartbeat`, { ticket });
+        assert.equal(hb.body.error.code, 'removed_from_space');
+        const react = await onB.post<ErrorBody>(`/api/v1/spaces/${id}/reactions`, { emoji: '👏', ticket });
+        assert.equal(react.body.error.code, 'invalid_ticket');
+        await events.next('removed', (e) => e.spaceId === id);
+        events.send({ v: 1, type: 'subscribe', spaceId: id });
+        const err = await events.next('error', (e) => e.code === 'removed_from_space');
+        assert.equal(err.code, 'removed_from_space');
+        // A reaction in the space reaches the host's socket, and not the removed user's.
+        const watcher = await EventClient.connect(`http://127.0.0.1:${b.http.port}`, host.token);
+        try {
+          await watcher.subscribe(id);
+          const fan = new TestClient(b).from('198.51.100.91');
+          const fanTicket = (await fan.post<Admission>(`/api/v1/spaces/${id}/listen`, {})).body.ticket;
+          assert.equal(
+            (await fan.post(`/api/v1/spaces/${id}/reactions`, { emoji: '👏', ticket: fanTicket })).status,
+            204,
+          );
+          await watcher.next('reactions', (e) => e.spaceId === id);
+          assert.equal(
+            events.events.filter((e) => e.type === 'reactions').length,
+            0,
+            'no more of the space’s events',
+          );
+        } finally {
+          await watcher.close();
+        }
+      } finally {
+        await events.close();
+      }
+    });
+
+    test('WebSocket connects per address trip with a 429 on the upgrade, with Retry-After', async () => {
+      const n = await node({ guard: { wsConnectsPerIp: 2 } });
+      await n.listen();
+      const url = `ws://127.0.0.1:${n.http.port}/api/v1/events`;
+      // An address of this test's own on loopback (127/8), so other tests' sockets do not count here.
+      const localAddress = `127.${1 + ((randomBytes(1)[0] ?? 0) % 200)}.${randomBytes(1)[0] ?? 0}.9`;
+      const opened: WebSocket[] = [];
+      try {
+        for (let i = 0; i < 2; i++) {
+          const ws = new WebSocket(url, { localAddress });
+          opened.push(ws);
+          await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+        }
+        const refused = await new Promise<{ status: number; retryAfter: string | undefined }>(
+          (resolve, reject) => {
+            const ws = new WebSocket(url, { localAddress });
+            ws.once('unexpected-response', (_req, res) => {
+              resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] });
+              res.resume(); // with an 'unexpected-response' listener, ws leaves the answer to us
+            });
+            ws.once('open', () => reject(new Error('the third socket was accepted')));
+          },
+        );
+        assert.equal(refused.status, 429);
+        assert.ok(Number(refused.retryAfter) >= 1);
+      } finally {
+        for (const ws of opened) ws.terminate();
+      }
+    });
+  });
+}
