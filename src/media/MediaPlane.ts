@@ -203,17 +203,7 @@ export class MediaPlane {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.all([...this.#creating.values()].map((p) => p.catch(() => undefined)));
-    for (const [spaceId, entry] of [...this.#entries]) {
-      if (!entry.media.closed) {
-        await entry.media.close();
-        try {
-          await this.#hooks.stopped?.(entry.space, entry.media);
-        } catch (err) {
-          log.error({ err, spaceId }, 'media stop hook failed');
-        }
-      }
-      await this.#dispose(spaceId);
-    }
+    for (const spaceId of [...this.#entries.keys()]) await this.drop(spaceId);
     await this.#ownership?.close();
   }
 }

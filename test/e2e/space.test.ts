@@ -170,7 +170,7 @@ describe('web app', () => {
     await ctx.close();
   });
 
-  test('a join refused with 503 shows "not available", audience full, and a live countdown', async () => {
+  test('a join refused with 503 says the live audience is full (never "not available"), with a live countdown', async () => {
     const small = await openTestNode({ config: { limits: { listenersPerSpace: 1 } } });
     try {
       await small.listen();
@@ -195,11 +195,13 @@ describe('web app', () => {
       const ctx = await userContext(browser, smallBase);
       const page = await ctx.newPage();
       await page.goto(`/s/${spaceId}`);
-      await page.getByRole('heading', { name: 'This space is not available' }).waitFor(T);
+      await page.getByRole('heading', { name: 'The live audience is full' }).waitFor(T);
       await page.getByText('Live audience full — the recording will be published.').waitFor(T);
+      // The words of the failure Rostra exists to prevent are never shown.
+      assert.equal(await page.getByText('not available').count(), 0);
       const countdown = page.locator('.countdown');
       await countdown.waitFor(T);
-      assert.match(await countdown.innerText(), /^Trying again in (\d+ min )?\d+ s$/);
+      assert.match(await countdown.innerText(), /^Trying again by itself in (\d+ min )?\d+ s$/);
       const first = Number(await countdown.getAttribute('data-seconds'));
       assert.ok(first > 0, `countdown starts above 0 (got ${first})`);
       // It counts down by itself.
