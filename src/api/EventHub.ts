@@ -12,7 +12,7 @@ import type { ControlPlane } from '../control/ControlPlane.js';
 import { isRostraError } from '../errors/index.js';
 import { admitWebSocket } from '../guard/index.js';
 import { logger } from '../log/Logger.js';
-import type { Metrics } from './Metrics.js';
+import type { Metrics } from '../metrics/Metrics.js';
 import { ClientMessage, type ServerEvent } from '../contract/protocol.js';
 import { channels, type BusEnvelope } from '../domain/spaceEvents.js';
 

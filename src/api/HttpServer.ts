@@ -16,7 +16,7 @@ import { hasWebBuild, registerWebApp, WEB_DIST } from './WebApp.js';
 import { installCors } from './Cors.js';
 import { registerEmbed } from './EmbedPage.js';
 import { linkPreview, type LinkPreview } from './LinkPreview.js';
-import { Metrics } from './Metrics.js';
+import { Metrics } from '../metrics/Metrics.js';
 import { openApiDocument } from './OpenApi.js';
 import type { RouteDef } from './Route.js';
 import { responseDrift } from './ResponseCheck.js';

@@ -4,7 +4,7 @@
  * taken, removals, the end), and ends with the space. An ended playlist stays readable for a grace period,
  * so players can fetch its last parts.
  */
-import type { Metrics } from '../api/Metrics.js';
+import type { Metrics } from '../metrics/Metrics.js';
 import type { StageMemberView } from '../contract/rest.js';
 import { channels, type BusEnvelope } from '../domain/spaceEvents.js';
 import type { Unsubscribe } from '../bus/Bus.js';

@@ -3,7 +3,7 @@
  * speaker everyone else and the broadcast everyone, and the LL-HLS packager listeners read from.
  * `close()` is idempotent and tears all of it down, in that order.
  */
-import type { Metrics } from '../api/Metrics.js';
+import type { Metrics } from '../metrics/Metrics.js';
 import { StageMixEngine } from '../audio/index.js';
 import {
   AacRendition,

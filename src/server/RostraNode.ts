@@ -10,7 +10,7 @@ import type { Config } from '../config/Config.js';
 import type { Clock } from '../control/Clock.js';
 import { ControlPlane } from '../control/ControlPlane.js';
 import { HttpServer } from '../api/HttpServer.js';
-import { Metrics } from '../api/Metrics.js';
+import { Metrics } from '../metrics/Metrics.js';
 import { logger, setLogLevel } from '../log/Logger.js';
 import { openStore, type Store } from '../store/index.js';
 import { liveRoutes } from '../api/routes/live.js';

@@ -14,7 +14,7 @@ import {
   renderMultivariantPlaylist,
   type PartPackager,
 } from '../../broadcast/index.js';
-import type { Metrics } from '../Metrics.js';
+import type { Metrics } from '../../metrics/Metrics.js';
 import type { ControlPlane } from '../../control/ControlPlane.js';
 import { RostraError } from '../../errors/index.js';
 import { holdSlot } from '../../guard/index.js';

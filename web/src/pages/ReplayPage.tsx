@@ -185,6 +185,11 @@ export function ReplayPage({ id }: { id: string }) {
               <button type="button" class="btn btn-outline btn-sm" onClick={() => void shareMoment()}>
                 <Icon name="link" size={16} /> Copy link to {formatClock(player.position)}
               </button>
+              {ready?.downloadUrl !== undefined && (
+                <a class="btn btn-outline btn-sm" href={ready.downloadUrl} download>
+                  Download (.m4a)
+                </a>
+              )}
             </div>
             <p class="muted plays" aria-live="polite">
               {plural(plays, 'play', 'plays')}
