@@ -16,8 +16,18 @@ async function until(cond: () => boolean, ms = 5000): Promise<void> {
 test('one owner: the second node sees the first as owner, and takes over after a release', async () => {
   const bus = new MemoryBus();
   const lost: string[] = [];
+  let renewals = 0;
+  const counted: Leases = {
+    acquire: (k, h, t) => bus.leases.acquire(k, h, t),
+    renew: (k, h, t) => {
+      renewals++;
+      return bus.leases.renew(k, h, t);
+    },
+    release: (k, h) => bus.leases.release(k, h),
+    holder: (k) => bus.leases.holder(k),
+  };
   const a = new MediaOwnership({
-    leases: bus.leases,
+    leases: counted,
     leaseMs: 2000,
     internalUrl: 'http://a:1/',
     onLost: (s) => lost.push(s),
@@ -35,9 +45,11 @@ test('one owner: the second node sees the first as owner, and takes over after a
     assert.equal((await a.owner('s1'))?.self, true);
     assert.equal(a.owns('s1'), true);
     assert.equal(b.owns('s1'), false);
-    // Renewals keep it past several lease lengths.
-    await new Promise((r) => setTimeout(r, 5000));
+    // Renewals keep it past several lease lengths: wait for the renewals themselves (one every quarter lease),
+    // then check that the lease still names a.
+    await until(() => renewals >= 10, 60_000);
     assert.equal(a.owns('s1'), true);
+    assert.deepEqual(await b.owner('s1'), { nodeId: a.nodeId, url: 'http://a:1', self: false });
     await a.release('s1');
     b.forget('s1');
     assert.equal(await b.owner('s1'), null);
