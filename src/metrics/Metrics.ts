@@ -1,6 +1,13 @@
 /** Prometheus metrics for one node, in its own registry (several servers may share a process in tests). */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** What the guard shows at scrape time (read from `Guard`, kept as plain numbers so metrics need no guard import). */
+export interface GuardSnapshot {
+  pressureLevel: number;
+  open: { connections: number; websockets: number; held: number };
+  shed: Record<string, number>;
+}
+
 export class Metrics {
   readonly registry = new Registry();
   readonly httpRequests = new Counter({
@@ -98,7 +105,41 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly guardPressure = new Gauge({
+    name: 'rostra_guard_pressure_level',
+    help: 'The shedding level in force: 0 none, 1 anonymous newcomers wait in line, 2 new joins refused',
+    registers: [this.registry],
+    collect: () => {
+      const g = this.#guardSource?.();
+      if (g) this.guardPressure.set(g.pressureLevel);
+    },
+  });
+  readonly guardOpen = new Gauge({
+    name: 'rostra_guard_open',
+    help: 'What the guard caps, open now: connections, websockets, held (blocking reloads)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const g = this.#guardSource?.();
+      if (!g) return;
+      for (const kind of ['connections', 'websockets', 'held'] as const)
+        this.guardOpen.set({ kind }, g.open[kind]);
+    },
+  });
+  readonly guardShed = new Gauge({
+    name: 'rostra_guard_shed',
+    help: 'New joins and sign-ups shed by pressure since the node started, by who was shed',
+    labelNames: ['who'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const g = this.#guardSource?.();
+      if (!g) return;
+      for (const [who, n] of Object.entries(g.shed)) this.guardShed.set({ who }, n);
+    },
+  });
+
   #listenerSource: () => Promise<Iterable<[string, number]>> = () => Promise.resolve([]);
+  #guardSource: (() => GuardSnapshot) | undefined;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'rostra_' });
@@ -107,5 +148,10 @@ export class Metrics {
   /** Where `rostra_space_listeners` reads its counts from, at scrape time. */
   countListenersWith(source: () => Promise<Iterable<[string, number]>>): void {
     this.#listenerSource = source;
+  }
+
+  /** Where the `rostra_guard_*` gauges read the guard's state, at scrape time. */
+  observeGuard(source: () => GuardSnapshot): void {
+    this.#guardSource = source;
   }
 }

@@ -167,6 +167,16 @@ export class RostraNode {
       dropSpace = (spaceId) => {
         media.drop(spaceId).catch((err: unknown) => log.error({ err, spaceId }, 'could not drop lost media'));
       };
+      const { guard } = plane.ctx;
+      metrics.observeGuard(() => ({
+        pressureLevel: guard.pressure.level,
+        open: {
+          connections: guard.connections.total,
+          websockets: guard.websockets.total,
+          held: guard.held.total,
+        },
+        shed: { ...guard.shed },
+      }));
       metrics.countListenersWith(() =>
         Promise.all(
           media

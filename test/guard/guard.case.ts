@@ -246,6 +246,11 @@ export function runGuardSuite(name: string, openBus: () => Promise<Bus>): void {
         'space_unavailable',
       );
       assert.equal(refused.details?.reason, 'overloaded');
+      // An operator sees the level and who was shed at /metrics.
+      const metrics = async () => (await n.http.app.inject({ method: 'GET', url: '/metrics' })).body;
+      assert.match(await metrics(), /^rostra_guard_pressure_level 2$/m);
+      assert.match(await metrics(), /^rostra_guard_shed\{who="signedIn"\} 1$/m);
+      assert.match(await metrics(), /^rostra_guard_open\{kind="held"\} 0$/m);
 
       pressure.reading = {
         eventLoopDelayMs: n.config.guard.eventLoopDelayMs,
@@ -259,6 +264,8 @@ export function runGuardSuite(name: string, openBus: () => Promise<Bus>): void {
       const queued = assertRefused(wait, 503, 'space_unavailable');
       assert.equal(queued.details?.reason, 'queued');
       assert.equal(queued.details?.position, 1);
+      assert.match(await metrics(), /^rostra_guard_pressure_level 1$/m);
+      assert.match(await metrics(), /^rostra_guard_shed\{who="anonymous"\} 1$/m);
       const cookie = String(wait.headers['set-cookie']).split(';')[0] ?? '';
       assert.match(cookie, /^rostra_queue=/);
       // Coming back with the pass, at its time, lets them in while the pressure lasts; without it, not.
