@@ -62,6 +62,27 @@ async function measure(label: string, dataDir: string, env: Record<string, strin
   }
 }
 
+/** The goal for an idle node on the embedded default (issue 13): a two-command start on a 1 GB VPS. */
+export const IDLE_RSS_GOAL_MB = 200;
+
+/** A bare `node:http` server listening on loopback and doing nothing: what Node itself costs. */
+export async function bareNodeRss(): Promise<IdleRss> {
+  const script =
+    "require('node:http').createServer((q, s) => s.end()).listen(0, '127.0.0.1', () => console.log('up'))";
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    const t0 = performance.now();
+    await new Promise((r) => child.stdout?.once('data', r));
+    const startMs = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, 2000));
+    return { label: 'reference: bare node:http server', rssMb: rssMb(child.pid as number), startMs };
+  } finally {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
 /** The embedded default fresh and restarted, then PostgreSQL (a throwaway schema) as the reference. */
 export async function idleRss(): Promise<IdleRss[]> {
   const data = mkdtempSync(join(tmpdir(), 'rostra-idle-'));

@@ -24,6 +24,10 @@ import { fmt, pin, printTable, serveCommand } from './lib.js';
 import { writeSummary } from './summary.js';
 
 const STEPS = (process.env.STEPS ?? '250,500,750,1000,1250,1500,2000').split(',').map(Number);
+/** Which series to run (default all): `origin`, `nginx` (needs `origin`), `fast` (0.2 s parts). */
+const SERIES = new Set((process.env.SERIES ?? 'origin,nginx,fast').split(','));
+/** A directory: the origin runs with `--cpu-prof` and writes its profile there (for finding hot spots). */
+const CPU_PROF = process.env.CPU_PROF;
 const SECONDS = Number(process.env.SECONDS ?? 12);
 const RAMP_S = 2;
 const STALL_LIMIT = 0.001;
@@ -51,7 +55,9 @@ interface Origin {
 async function startOrigin(partMs: number): Promise<Origin> {
   const port = await freePort();
   const data = mkdtempSync(join(tmpdir(), 'rostra-bench-'));
-  const [exe, ...args] = serveCommand(port, data) as [string, ...string[]];
+  const cmd = serveCommand(port, data);
+  if (CPU_PROF) cmd.splice(cmd.indexOf(process.execPath) + 1, 0, '--cpu-prof', '--cpu-prof-dir', CPU_PROF);
+  const [exe, ...args] = cmd as [string, ...string[]];
   const child = spawn(exe, args, {
     cwd: root,
     env: {
@@ -115,6 +121,16 @@ interface Step {
   originCpu: number;
   /** Server CPU time per request answered, over the whole run (ramp included), in µs. */
   cpuUsPerRequest: number;
+  /** The same less the origin's idle CPU over the run (its live space's mix and encoders), in µs. */
+  netUsPerRequest: number;
+}
+
+/** The origin's CPU share with its space live and no listener, over a few seconds. */
+async function idleCpu(pid: number): Promise<number> {
+  const c0 = cpuSeconds(pid);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, 5000));
+  return (cpuSeconds(pid) - c0) / ((performance.now() - t0) / 1000);
 }
 
 /** One generator run pinned to core 1; samples the servers' CPU after the ramp, until 1 s before the end. */
@@ -141,6 +157,7 @@ async function step(url: string, n: number, servers: number[], origin: number): 
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise((r) => child.once('exit', r));
   const whole0 = servers.reduce((a, p) => a + cpuSeconds(p), 0);
+  const wholeT0 = performance.now();
   // tsx start-up takes ~1 s before the ramp begins; the window is the last part of the run.
   await new Promise((r) => setTimeout(r, (RAMP_S + 2.5) * 1000));
   const sum = (pids: number[]) => pids.reduce((a, p) => a + cpuSeconds(p), 0);
@@ -153,10 +170,14 @@ async function step(url: string, n: number, servers: number[], origin: number): 
   const originCpu = (cpuSeconds(origin) - o0) / secs;
   await exited;
   const whole = sum(servers) - whole0;
+  const wholeSecs = (performance.now() - wholeT0) / 1000;
   const last = out.trim().split('\n').pop() ?? '';
   const report = JSON.parse(last) as LoadTestReport;
   const cpuUsPerRequest = report.requests > 0 ? (whole / report.requests) * 1e6 : 0;
-  return { n, report, serverCpu, originCpu, cpuUsPerRequest };
+  // Only the origin carries an idle cost; nginx's own pids do not include it.
+  const idle = servers.includes(origin) ? idleCores * wholeSecs : 0;
+  const netUsPerRequest = report.requests > 0 ? ((whole - idle) / report.requests) * 1e6 : 0;
+  return { n, report, serverCpu, originCpu, cpuUsPerRequest, netUsPerRequest };
 }
 
 const delayRow = (label: string, s: Step): string[] => [
@@ -209,104 +230,123 @@ const rows: string[][] = [
 ];
 let originPerCore = 0;
 let nginxPerCore = 0;
-let originUs = 0;
-let nginxUs = 0;
+/** Every step of each 0.5 s series, clean or not: CPU per request is compared at the same N. */
+let originSteps: Step[] = [];
+let nginxSteps: Step[] = [];
+/** The origin's own CPU with its space live and nobody listening (mix, encoders), cores. */
+let idleCores = 0;
 const delays: string[][] = [
   ['part delivery delay (published → received)', 'N', 'p50 ms', 'p95 ms', 'p99 ms', 'stalls'],
 ];
 try {
   const space = await liveSpace(origin, 440);
-  console.log('origin, pinned to core 0:');
-  const steps = await stepUp(
-    `http://127.0.0.1:${origin.port}/live/${space}/index.m3u8`,
-    [origin.pid],
-    origin.pid,
-  );
-  const best = [...steps].reverse().find(clean);
-  if (best) {
-    originPerCore = best.n / best.serverCpu;
-    originUs = best.cpuUsPerRequest;
-    const r = best.report;
-    rows.push([
-      'Rostra origin (node, 1 core)',
-      fmt(best.n),
-      `${fmt(best.serverCpu * 100)} %`,
-      fmt(originPerCore),
-      fmt(best.cpuUsPerRequest, 1),
-      `${r.partDelayMs.p50} / ${r.partDelayMs.p99}`,
-      fmt(r.requestsPerSecond),
-      fmt(r.bytesPerSecondPerListener),
-    ]);
-    delays.push(delayRow('0.5 s parts, origin', steps[0] as Step));
-    if (best !== steps[0]) delays.push(delayRow('0.5 s parts, origin', best));
-  }
-
-  // --- nginx edge in front of the same origin
-  const edge = await EdgeNginx.start({ originPort: origin.port, secret });
-  try {
-    const pids = nginxPids(edge.port);
-    if (taskset)
-      for (const pid of pids) execFileSync('taskset', ['-pc', '0', String(pid)], { stdio: 'ignore' });
-    console.log(`nginx edge (pids ${pids.join(', ')}), pinned to core 0:`);
-    const esteps = await stepUp(`http://127.0.0.1:${edge.port}/live/${space}/index.m3u8`, pids, origin.pid);
-    const ebest = [...esteps].reverse().find(clean);
-    if (ebest) {
-      nginxPerCore = ebest.n / ebest.serverCpu;
-      nginxUs = ebest.cpuUsPerRequest;
-      const r = ebest.report;
+  idleCores = await idleCpu(origin.pid);
+  if (SERIES.has('origin')) {
+    console.log(
+      `origin, pinned to core 0 (idle with its space live: ${fmt(idleCores * 100, 1)} % of a core):`,
+    );
+    originSteps = await stepUp(
+      `http://127.0.0.1:${origin.port}/live/${space}/index.m3u8`,
+      [origin.pid],
+      origin.pid,
+    );
+    const best = [...originSteps].reverse().find(clean);
+    if (best) {
+      originPerCore = best.n / best.serverCpu;
+      const r = best.report;
       rows.push([
-        'reference: nginx edge (1 worker, 1 core)',
-        fmt(ebest.n),
-        `${fmt(ebest.serverCpu * 100)} %`,
-        fmt(nginxPerCore),
-        fmt(ebest.cpuUsPerRequest, 1),
+        'Rostra origin (node, 1 core)',
+        fmt(best.n),
+        `${fmt(best.serverCpu * 100)} %`,
+        fmt(originPerCore),
+        fmt(best.cpuUsPerRequest, 1),
         `${r.partDelayMs.p50} / ${r.partDelayMs.p99}`,
         fmt(r.requestsPerSecond),
         fmt(r.bytesPerSecondPerListener),
       ]);
-      rows.push([
-        '  origin behind it (coalesced)',
-        '',
-        `${fmt(ebest.originCpu * 100)} %`,
-        '',
-        '',
-        '',
-        '',
-        '',
-      ]);
-      delays.push(delayRow('0.5 s parts, nginx edge', esteps[0] as Step));
-      if (ebest !== esteps[0]) delays.push(delayRow('0.5 s parts, nginx edge', ebest));
     }
-  } finally {
-    await edge.stop();
+    delays.push(delayRow('0.5 s parts, origin', originSteps[0] as Step));
+    const last = originSteps.at(-1) as Step;
+    if (last !== originSteps[0])
+      delays.push(delayRow(`0.5 s parts, origin${clean(last) ? '' : ' (NOT clean)'}`, last));
+  }
+
+  // --- nginx edge in front of the same origin
+  if (SERIES.has('nginx')) {
+    const edge = await EdgeNginx.start({ originPort: origin.port, secret });
+    try {
+      const pids = nginxPids(edge.port);
+      if (taskset)
+        for (const pid of pids) execFileSync('taskset', ['-pc', '0', String(pid)], { stdio: 'ignore' });
+      console.log(`nginx edge (pids ${pids.join(', ')}), pinned to core 0:`);
+      nginxSteps = await stepUp(`http://127.0.0.1:${edge.port}/live/${space}/index.m3u8`, pids, origin.pid);
+      const ebest = [...nginxSteps].reverse().find(clean);
+      if (ebest) {
+        nginxPerCore = ebest.n / ebest.serverCpu;
+        const r = ebest.report;
+        rows.push([
+          'reference: nginx edge (1 worker, 1 core)',
+          fmt(ebest.n),
+          `${fmt(ebest.serverCpu * 100)} %`,
+          fmt(nginxPerCore),
+          fmt(ebest.cpuUsPerRequest, 1),
+          `${r.partDelayMs.p50} / ${r.partDelayMs.p99}`,
+          fmt(r.requestsPerSecond),
+          fmt(r.bytesPerSecondPerListener),
+        ]);
+        rows.push([
+          '  origin behind it (coalesced)',
+          '',
+          `${fmt(ebest.originCpu * 100)} %`,
+          '',
+          '',
+          '',
+          '',
+          '',
+        ]);
+      }
+      delays.push(delayRow('0.5 s parts, nginx edge', nginxSteps[0] as Step));
+      const last = nginxSteps.at(-1) as Step;
+      if (last !== nginxSteps[0])
+        delays.push(delayRow(`0.5 s parts, nginx edge${clean(last) ? '' : ' (NOT clean)'}`, last));
+    } finally {
+      await edge.stop();
+    }
   }
 } finally {
   await stopOrigin(origin);
 }
 
 // --- 0.2 s parts
-const fast = await startOrigin(200);
-try {
-  const space = await liveSpace(fast, 440);
-  console.log('origin, 0.2 s parts, pinned to core 0:');
-  const fsteps = await stepUp(`http://127.0.0.1:${fast.port}/live/${space}/index.m3u8`, [fast.pid], fast.pid);
-  const fbest = [...fsteps].reverse().find(clean);
-  const shown = fbest ?? (fsteps[0] as Step);
-  const r = shown.report;
-  delays.push(delayRow(`0.2 s parts, origin${fbest ? '' : ' (NOT clean)'}`, fsteps[0] as Step));
-  if (shown !== fsteps[0]) delays.push(delayRow(`0.2 s parts, origin${fbest ? '' : ' (NOT clean)'}`, shown));
-  rows.push([
-    `Rostra origin, 0.2 s parts${fbest ? '' : ' (no clean step)'}`,
-    fbest ? fmt(fbest.n) : '-',
-    `${fmt(shown.serverCpu * 100)} %`,
-    fbest ? fmt(fbest.n / fbest.serverCpu) : '-',
-    fmt(shown.cpuUsPerRequest, 1),
-    `${r.partDelayMs.p50} / ${r.partDelayMs.p99}`,
-    fmt(r.requestsPerSecond),
-    fmt(r.bytesPerSecondPerListener),
-  ]);
-} finally {
-  await stopOrigin(fast);
+if (SERIES.has('fast')) {
+  const fast = await startOrigin(200);
+  try {
+    const space = await liveSpace(fast, 440);
+    console.log('origin, 0.2 s parts, pinned to core 0:');
+    const fsteps = await stepUp(
+      `http://127.0.0.1:${fast.port}/live/${space}/index.m3u8`,
+      [fast.pid],
+      fast.pid,
+    );
+    const fbest = [...fsteps].reverse().find(clean);
+    const shown = fbest ?? (fsteps[0] as Step);
+    const r = shown.report;
+    delays.push(delayRow(`0.2 s parts, origin${fbest ? '' : ' (NOT clean)'}`, fsteps[0] as Step));
+    if (shown !== fsteps[0])
+      delays.push(delayRow(`0.2 s parts, origin${fbest ? '' : ' (NOT clean)'}`, shown));
+    rows.push([
+      `Rostra origin, 0.2 s parts${fbest ? '' : ' (no clean step)'}`,
+      fbest ? fmt(fbest.n) : '-',
+      `${fmt(shown.serverCpu * 100)} %`,
+      fbest ? fmt(fbest.n / fbest.serverCpu) : '-',
+      fmt(shown.cpuUsPerRequest, 1),
+      `${r.partDelayMs.p50} / ${r.partDelayMs.p99}`,
+      fmt(r.requestsPerSecond),
+      fmt(r.bytesPerSecondPerListener),
+    ]);
+  } finally {
+    await stopOrigin(fast);
+  }
 }
 
 console.log('');
@@ -315,21 +355,43 @@ console.log(
   `\n* listeners ÷ measured server CPU share, with stall rate < ${STALL_LIMIT * 100} % (linear extrapolation when the generator saturated first).` +
     `\nCPU µs/req: the server's CPU time (/proc/<pid>/stat utime + stime, pinned with taskset) over the requests it answered in the whole step: measured, not extrapolated.`,
 );
-if (originPerCore > 0 && nginxPerCore > 0) {
+if (originPerCore > 0 && nginxPerCore > 0)
   console.log(`nginx ÷ Rostra origin, listeners per core: ${fmt(nginxPerCore / originPerCore, 1)} ×`);
+
+// CPU per request at the same N in both series: the figure that does not depend on which process
+// saturates first. The origin's idle cost (its live space's mix and encoders, measured before the
+// steps) is shown apart, since nginx carries none.
+const common = originSteps
+  .map((o) => [o, nginxSteps.find((e) => e.n === o.n)] as const)
+  .filter((p): p is readonly [Step, Step] => p[1] !== undefined && p[0].report.requests > 0)
+  .at(-1);
+if (common) {
+  const [o, e] = common;
+  const net = o.netUsPerRequest;
+  console.log(
+    `\nCPU µs per request at ${fmt(o.n)} listeners (0.5 s parts): Rostra ${fmt(o.cpuUsPerRequest, 1)} µs ` +
+      `(${fmt(net, 1)} µs without its idle ${fmt(idleCores * 100, 1)} % of a core for the space's mix and encoders) ` +
+      `vs nginx ${fmt(e.cpuUsPerRequest, 1)} µs; ratio nginx ÷ Rostra ${fmt(e.cpuUsPerRequest / o.cpuUsPerRequest, 2)} × ` +
+      `(${fmt(e.cpuUsPerRequest / net, 2)} × without the idle cost)` +
+      (clean(o) && clean(e) ? '' : ' (a step was not clean: stalls on a loaded machine)'),
+  );
   writeSummary([
-    {
-      measure: 'LL-HLS listeners per origin core (0.5 s parts, stalls < 0.1 %)',
-      value: fmt(originPerCore),
-      reference: `nginx edge ${fmt(nginxPerCore)} per core`,
-      ratio: `${fmt(originPerCore / nginxPerCore, 2)} ×`,
-    },
+    ...(originPerCore > 0 && nginxPerCore > 0
+      ? [
+          {
+            measure: 'LL-HLS listeners per origin core (0.5 s parts, stalls < 0.1 %)',
+            value: fmt(originPerCore),
+            reference: `nginx edge ${fmt(nginxPerCore)} per core`,
+            ratio: `${fmt(originPerCore / nginxPerCore, 2)} ×`,
+          },
+        ]
+      : []),
     {
       // Measured, not extrapolated: the server's CPU time (utime + stime) over requests answered.
-      measure: 'LL-HLS server CPU per request answered (0.5 s parts)',
-      value: `${fmt(originUs, 1)} µs`,
-      reference: `nginx edge ${fmt(nginxUs, 1)} µs`,
-      ratio: `${fmt(nginxUs / originUs, 2)} ×`,
+      measure: `LL-HLS server CPU per request answered (0.5 s parts, ${fmt(o.n)} listeners)`,
+      value: `${fmt(o.cpuUsPerRequest, 1)} µs`,
+      reference: `nginx edge ${fmt(e.cpuUsPerRequest, 1)} µs`,
+      ratio: `${fmt(e.cpuUsPerRequest / o.cpuUsPerRequest, 2)} ×`,
     },
   ]);
 }

@@ -8,6 +8,7 @@ import { openBus } from '../src/bus/index.js';
 import type { RostraNode } from '../src/server/RostraNode.js';
 import { openStore, type Store } from '../src/store/index.js';
 import { openTestNode, signUp, TestClient, type ErrorBody, type TestUser } from '../src/testing/TestNode.js';
+import { until } from '../src/testing/until.js';
 
 interface Admission {
   ticket: string;
@@ -262,12 +263,12 @@ describe('two nodes sharing a Store and a Bus', () => {
 
 /** Polls the public view until it shows `want` listeners (the node caches counts for ~1 s). */
 async function waitForCount(c: TestClient, id: string, want: number): Promise<void> {
-  const deadline = Date.now() + 30_000; // generous: the machine may be busy
   let last = -1;
-  while (Date.now() < deadline) {
-    last = (await c.get<{ listenerCount: number }>(`/api/v1/spaces/${id}`)).body.listenerCount;
-    if (last === want) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`the listener count stayed at ${last}, not ${want}`);
+  await until(
+    () => `the listener count stayed at ${last}, not ${want}`,
+    async () => {
+      last = (await c.get<{ listenerCount: number }>(`/api/v1/spaces/${id}`)).body.listenerCount;
+      return last === want;
+    },
+  );
 }

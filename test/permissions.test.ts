@@ -75,6 +75,8 @@ interface Action {
   name: string;
   /** The space is scheduled (not started) for this action. */
   scheduled?: boolean;
+  /** The space is in its backstage (scheduled, then opened, its stage and audience arranged) for this action. */
+  backstage?: boolean;
   expect: Row;
   run: (c: TestClient, s: Scene) => Promise<ApiResponse>;
 }
@@ -92,6 +94,18 @@ const ACTIONS: Action[] = [
     scheduled: true,
     expect: hostOnly(),
     run: (c, s) => c.post(`${sp(s)}/cancel`),
+  },
+  {
+    name: 'open the backstage',
+    scheduled: true,
+    expect: hostOnly(),
+    run: (c, s) => c.post(`${sp(s)}/backstage`),
+  },
+  {
+    name: 'go live from the backstage',
+    backstage: true,
+    expect: moderators,
+    run: (c, s) => c.post(`${sp(s)}/start`),
   },
   { name: 'end the space', expect: hostOnly(), run: (c, s) => c.post(`${sp(s)}/end`) },
   {
@@ -215,13 +229,16 @@ async function ok(res: Promise<ApiResponse>, what: string): Promise<ApiResponse>
   return r;
 }
 
-async function arrange(actor: Actor, scheduled: boolean): Promise<Scene> {
+async function arrange(actor: Actor, scheduled: boolean, backstage = false): Promise<Scene> {
   const host = users.host.client;
-  const body = scheduled
-    ? { title: 'Matrix', scheduledFor: new Date(Date.now() + 3_600_000).toISOString() }
-    : { title: 'Matrix' };
+  const body =
+    scheduled || backstage
+      ? { title: 'Matrix', scheduledFor: new Date(Date.now() + 3_600_000).toISOString() }
+      : { title: 'Matrix' };
   const created = await ok(host.post('/api/v1/spaces', body), 'create');
   const spaceId = (created.body as { id: string }).id;
+  // A backstage's stage and waiting room are arranged like a live space's.
+  if (backstage) await ok(host.post(`/api/v1/spaces/${spaceId}/backstage`), 'backstage');
   const scene: Scene = {
     spaceId,
     speaker2: users.speaker2,
@@ -285,7 +302,7 @@ describe('permissions matrix', () => {
     for (const actor of ACTORS) {
       const expected = action.expect[actor];
       test(`${action.name} by ${actor} → ${expected}`, async () => {
-        const scene = await arrange(actor, action.scheduled === true);
+        const scene = await arrange(actor, action.scheduled === true, action.backstage === true);
         const res = await action.run(clientOf(actor), scene);
         if (expected === 'ok') {
           assert.ok(res.status >= 200 && res.status < 300, `expected success, got ${res.status} ${res.text}`);

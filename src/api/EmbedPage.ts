@@ -58,7 +58,9 @@ export function embedPage(view: SpaceView): string {
       ? `LIVE · ${view.listenerCount} listening`
       : view.state === 'scheduled'
         ? 'Scheduled'
-        : 'Ended';
+        : view.state === 'backstage'
+          ? 'Starting soon'
+          : 'Ended';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escape(view.title)} · Rostra</title>
@@ -185,9 +187,9 @@ const EMBED_SCRIPT = String.raw`(() => {
   setInterval(() => {
     api('').then((v) => {
       if (v.state === 'live') { statusEl.textContent = 'LIVE · ' + v.listenerCount + ' listening'; return; }
-      statusEl.textContent = v.state === 'scheduled' ? 'Scheduled' : 'Ended';
+      statusEl.textContent = v.state === 'scheduled' ? 'Scheduled' : v.state === 'backstage' ? 'Starting soon' : 'Ended';
       statusEl.className = 'status';
-      if (v.state !== 'scheduled') { if (playing) stop(); button.disabled = true; }
+      if (v.state !== 'scheduled' && v.state !== 'backstage') { if (playing) stop(); button.disabled = true; }
     }).catch(() => {});
   }, 10000);
 })();`;

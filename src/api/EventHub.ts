@@ -208,7 +208,7 @@ export class EventHub {
           client.spaces.add(space.id);
           this.#join(this.#spaces, space.id, client);
           this.#send(client, { v: 1, type: 'subscribed', spaceId: space.id });
-          if (space.state === 'live') {
+          if (space.state === 'live' || space.state === 'backstage') {
             this.#send(client, {
               v: 1,
               type: 'count',

@@ -26,6 +26,7 @@ import { spaceRoutes } from './routes/spaces.js';
 import { stageRoutes } from './routes/stage.js';
 import { pinRoutes } from './routes/pins.js';
 import { recentRoutes } from './routes/recent.js';
+import { avatarRoutes } from './routes/avatars.js';
 
 const log = logger('api.http');
 
@@ -44,6 +45,8 @@ export interface HttpServerOptions {
   configure?: (app: FastifyInstance) => void | Promise<void>;
   /** Check every JSON response against its route's documented schema and answer 500 when it drifts (tests). */
   checkResponses?: boolean;
+  /** The card of a shared clip link (/c/{clipId}); none without it. */
+  clipPreview?: (clipId: string) => Promise<LinkPreview | undefined>;
 }
 
 export class HttpServer {
@@ -53,11 +56,13 @@ export class HttpServer {
   readonly routes: RouteDef[];
   readonly #plane: ControlPlane;
   readonly #checkResponses: boolean;
+  readonly #clipPreview: HttpServerOptions['clipPreview'];
   #closed = false;
 
   private constructor(opts: HttpServerOptions) {
     this.#plane = opts.plane;
     this.#checkResponses = opts.checkResponses ?? false;
+    this.#clipPreview = opts.clipPreview;
     this.metrics = opts.metrics ?? new Metrics();
     const { config } = opts.plane.ctx;
     this.app = Fastify({
@@ -83,6 +88,7 @@ export class HttpServer {
       ...stageRoutes(opts.plane),
       ...pinRoutes(opts.plane),
       ...recentRoutes(opts.plane),
+      ...avatarRoutes(opts.plane),
       ...(opts.extraRoutes ?? []),
     ];
   }
@@ -131,7 +137,7 @@ export class HttpServer {
 
     app.addHook('onResponse', async (request, reply) => {
       const routeUrl = request.routeOptions.url ?? 'unmatched';
-      metrics.httpRequests.inc({ method: request.method, route: routeUrl, status: String(reply.statusCode) });
+      metrics.countRequest(request.method, routeUrl, reply.statusCode);
       metrics.httpDuration.observe({ route: routeUrl }, reply.elapsedTime / 1000);
     });
 
@@ -139,6 +145,17 @@ export class HttpServer {
     app.addContentTypeParser(
       'application/sdp',
       { parseAs: 'string', bodyLimit: 16 * 1024 },
+      (_request, body, done) => {
+        done(null, body);
+      },
+    );
+
+    // Images (avatars) arrive raw, up to their own limit: checked against Content-Length before any byte
+    // is read, and counted while reading when there is none (chunked). Only routes that consume images
+    // read them at all (#register); JSON keeps the node's limit everywhere.
+    app.addContentTypeParser(
+      [...IMAGE_TYPES],
+      { parseAs: 'buffer', bodyLimit: this.#plane.ctx.config.limits.avatarBytes },
       (_request, body, done) => {
         done(null, body);
       },
@@ -183,8 +200,9 @@ export class HttpServer {
   }
 
   /** The card of a shared link to a space or its replay; none for an unknown id (the app says so). */
-  async #linkPreview(id: string, page: 'space' | 'replay'): Promise<LinkPreview | undefined> {
+  async #linkPreview(id: string, page: 'space' | 'replay' | 'clip'): Promise<LinkPreview | undefined> {
     try {
+      if (page === 'clip') return await this.#clipPreview?.(id);
       return linkPreview(await this.#plane.spaces.view(id), page, this.#plane.ctx.config.publicUrl);
     } catch (err) {
       if (err instanceof RostraError && err.status < 500) return undefined;
@@ -196,10 +214,11 @@ export class HttpServer {
     this.app.route({
       method: def.method,
       url: def.url,
+      ...(def.consumes?.some((t) => IMAGE_TYPES.has(t)) ? {} : { preParsing: refuseImages }),
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const caller = def.auth === 'none' ? undefined : await this.#caller(request, def.auth === 'required');
-        const params = parse(def.params, request.params, 'path');
-        const query = parse(def.query, request.query, 'query');
+        const params = def.fastParse?.params?.(request.params) ?? parse(def.params, request.params, 'path');
+        const query = def.fastParse?.query?.(request.query) ?? parse(def.query, request.query, 'query');
         const body = parse(def.body, request.body, 'body');
         const result = await def.handler({ params, query, body, caller, ip: request.ip, request, reply });
         if (reply.sent) return reply;
@@ -230,6 +249,14 @@ export class HttpServer {
     if (!session) throw new RostraError('invalid_token');
     return { userId: session.userId, sessionId: session.sessionId };
   }
+}
+
+const IMAGE_TYPES: ReadonlySet<string> = new Set(['image/png', 'image/jpeg', 'image/webp']);
+
+/** A route that takes no image refuses one before reading it (images may be far larger than JSON). */
+async function refuseImages(request: FastifyRequest): Promise<void> {
+  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (IMAGE_TYPES.has(type)) throw new RostraError('unsupported_media_type');
 }
 
 function parse<T>(schema: ZodType<T> | undefined, value: unknown, where: string): T {

@@ -14,6 +14,24 @@ export interface LinkPreview {
   readonly url: string;
   /** The embeddable player, for the Twitter player card. */
   readonly playerUrl: string;
+  /** A clip's audio file (og:audio); its card is a summary card, not the space's player. */
+  readonly audio?: { readonly url: string; readonly type: string };
+}
+
+/** What a card says about a clip (/c/{clipId}): its space's title, host and length, and its audio. */
+export function clipLinkPreview(
+  view: SpaceView,
+  clip: { id: string; durationSeconds: number; audioUrl: string },
+  publicUrl: string,
+): LinkPreview {
+  const host = `${view.host.displayName} (@${view.host.handle})`;
+  return {
+    title: view.title,
+    description: `A ${Math.round(clip.durationSeconds)} s clip of a space hosted by ${host}`,
+    url: `${publicUrl}/c/${clip.id}`,
+    playerUrl: `${publicUrl}/embed/${view.id}`,
+    audio: { url: clip.audioUrl, type: 'audio/mp4' },
+  };
 }
 
 /** What a card says about a space (`page: 'space'`) or its replay (`page: 'replay'`). */
@@ -25,6 +43,7 @@ export function linkPreview(view: SpaceView, page: 'space' | 'replay', publicUrl
     const n = view.listenerCount;
     what = `Live now · hosted by ${host} · ${n} ${n === 1 ? 'listener' : 'listeners'}`;
   } else if (view.state === 'scheduled') what = `Scheduled space hosted by ${host}`;
+  else if (view.state === 'backstage') what = `Starting soon · hosted by ${host}`;
   else what = `Ended space hosted by ${host}`;
   const path = page === 'replay' ? `/r/${view.id}` : `/s/${view.id}`;
   return {
@@ -46,12 +65,22 @@ export function previewTags(p: LinkPreview): string {
     meta('property', 'og:description', p.description),
     meta('property', 'og:url', p.url),
     meta('name', 'description', p.description),
-    meta('name', 'twitter:card', 'player'),
-    meta('name', 'twitter:title', p.title),
-    meta('name', 'twitter:description', p.description),
-    meta('name', 'twitter:player', p.playerUrl),
-    meta('name', 'twitter:player:width', '480'),
-    meta('name', 'twitter:player:height', '200'),
+    ...(p.audio
+      ? [
+          meta('property', 'og:audio', p.audio.url),
+          meta('property', 'og:audio:type', p.audio.type),
+          meta('name', 'twitter:card', 'summary'),
+          meta('name', 'twitter:title', p.title),
+          meta('name', 'twitter:description', p.description),
+        ]
+      : [
+          meta('name', 'twitter:card', 'player'),
+          meta('name', 'twitter:title', p.title),
+          meta('name', 'twitter:description', p.description),
+          meta('name', 'twitter:player', p.playerUrl),
+          meta('name', 'twitter:player:width', '480'),
+          meta('name', 'twitter:player:height', '200'),
+        ]),
   ].join('\n    ');
 }
 

@@ -26,6 +26,8 @@ export const PROXIED_HEADER = 'x-rostra-proxied';
 /** The space of a media request: live, replay, or WHIP (publish, stop). */
 const MEDIA_PATH =
   /^\/(?:live|replay)\/([A-Za-z0-9_-]{1,64})\/|^\/api\/v1\/spaces\/([A-Za-z0-9_-]{1,64})\/whip(?:[/?]|$)/;
+/** Making a clip of a live space reads its recording, which is on the owner's disk (recording/Clips.ts). */
+const CLIP_PATH = /^\/api\/v1\/spaces\/([A-Za-z0-9_-]{1,64})\/clips(?:[/?]|$)/;
 
 /** Hop-by-hop headers (RFC 9110 7.6.1) are not forwarded either way. */
 const HOP_BY_HOP = new Set([
@@ -51,7 +53,8 @@ export function registerOwnerProxy(app: FastifyInstance, opts: OwnerProxyOptions
   const agent = new Agent({ keepAlive: true, maxSockets: 512 });
   app.addHook('onClose', async () => agent.destroy());
   app.addHook('onRequest', async (request, reply) => {
-    const match = MEDIA_PATH.exec(request.url);
+    const match =
+      MEDIA_PATH.exec(request.url) ?? (request.method === 'POST' ? CLIP_PATH.exec(request.url) : null);
     if (!match) return;
     const spaceId = (match[1] ?? match[2]) as string;
     // Forwarded once already: answer here, whatever happens (the route refuses with not_owner if need be).

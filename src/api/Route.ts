@@ -37,6 +37,12 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
   /** The coded errors a client should expect, for the document. */
   errors?: ErrorCode[];
   handler: (input: RouteInput<P, Q, B>) => Promise<unknown>;
+  /**
+   * Hand-written checks for a hot route (the media path), tried before the zod schemas: each returns the
+   * value when it is plainly valid, or undefined to let the schema parse it and answer its error. They
+   * must accept nothing the schema refuses.
+   */
+  fastParse?: { params?: (raw: unknown) => P | undefined; query?: (raw: unknown) => Q | undefined };
 }
 
 /** Keeps each route's types while collecting them in one list. */

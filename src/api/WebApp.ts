@@ -21,6 +21,7 @@ export const APP_ROUTES = [
   '/s/:id',
   '/r/:id',
   '/s/:id/analytics',
+  '/c/:id',
 ] as const;
 
 export function hasWebBuild(dir = WEB_DIST): boolean {
@@ -28,7 +29,10 @@ export function hasWebBuild(dir = WEB_DIST): boolean {
 }
 
 /** Finds the link preview of a space's page or replay page (LinkPreview.ts); undefined: the plain app. */
-export type PreviewSource = (id: string, page: 'space' | 'replay') => Promise<LinkPreview | undefined>;
+export type PreviewSource = (
+  id: string,
+  page: 'space' | 'replay' | 'clip',
+) => Promise<LinkPreview | undefined>;
 
 export async function registerWebApp(
   app: FastifyInstance,
@@ -46,7 +50,8 @@ export async function registerWebApp(
     wildcard: true,
   });
   for (const route of APP_ROUTES) {
-    const page = route === '/s/:id' ? 'space' : route === '/r/:id' ? 'replay' : undefined;
+    const page =
+      route === '/s/:id' ? 'space' : route === '/r/:id' ? 'replay' : route === '/c/:id' ? 'clip' : undefined;
     app.get<{ Params: { id?: string } }>(route, async (request, reply) => {
       void reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache');
       const id = request.params.id;

@@ -10,6 +10,7 @@ import type { MixerClock } from './Mixer.js';
 import type { FrameSource } from './SpeakerSource.js';
 import { FRAME_SAMPLES, OpusFrameDecoder, OpusFrameEncoder } from './OpusCodec.js';
 import { SineFrames, goertzelPower } from '../testing/testSignals.js';
+import { amplitudeToDb, int16ToFloat, toneAmplitude } from '../bot/ToneDetector.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import type { StageAudioEvents, StageAudioSink, StageAudioSource } from '../stage/StageAudio.js';
 
@@ -403,4 +404,80 @@ test('a stalled event loop: the broadcast is filled with silence and stays on th
   frames.forEach((f, i) => assert.equal(f.sampleTime, i * FRAME_SAMPLES, `frame ${i} is contiguous`));
   const decoded = decodeAll(frames.map((f) => f.opus));
   assert.equal(decoded.length, frames.length * FRAME_SAMPLES);
+});
+
+test('a stalled event loop: each speaker’s return feed keeps their own voice below −40 dB (real Opus, 400 ms stalls)', () => {
+  // a talks at 440 Hz, b at 660 Hz, a packet each every 20 ms of clock time. Every second the loop is
+  // blocked for 400 ms: the packets that came meanwhile wait, then arrive in one burst after the stall,
+  // and the mixer skips the ticks it missed. Whatever it sends each speaker must carry the other only.
+  const clock = new FakeClock();
+  const stage = new FakeStage(['a', 'b']);
+  const feeds = new Map(
+    ['a', 'b'].map((id) => [id, { decoder: new OpusFrameDecoder(), pcm: [] as Int16Array[] }]),
+  );
+  const engine = new StageMixEngine({
+    source: stage,
+    sink: {
+      sendToSpeaker: (id, opus) => {
+        const feed = feeds.get(id);
+        feed?.pcm.push(feed.decoder.decode(opus));
+      },
+    },
+    mixer: { clock },
+  });
+  const talkers = [
+    { id: 'a', encoder: new OpusFrameEncoder({ bitrate: 64_000 }), tone: new SineFrames(440, 4000), hz: 440 },
+    { id: 'b', encoder: new OpusFrameEncoder({ bitrate: 64_000 }), tone: new SineFrames(660, 4000), hz: 660 },
+  ];
+  let n = 0;
+  let queued: { id: string; payload: Uint8Array; seq: number }[] = [];
+  const produce = () => {
+    for (const t of talkers) queued.push({ id: t.id, payload: t.encoder.encode(t.tone.next()), seq: n });
+    n++;
+  };
+  const deliver = () => {
+    for (const q of queued) {
+      stage.emit('packet', q.id, {
+        sequence: q.seq & 0xffff,
+        timestamp: (q.seq * FRAME_SAMPLES) >>> 0,
+        arrivalMs: clock.now(),
+        payload: q.payload,
+      });
+    }
+    queued = [];
+  };
+  let stalls = 0;
+  for (let second = 0; second < 12; second++) {
+    for (let i = 0; i < 30; i++) {
+      produce();
+      deliver();
+      clock.advance(20);
+    }
+    for (let i = 0; i < 20; i++) produce(); // sent during the stall, read after it
+    clock.stall(400);
+    stalls++;
+    deliver();
+  }
+  engine.close();
+  assert.equal(stalls, 12);
+  for (const t of talkers) {
+    const other = talkers.find((o) => o !== t) as (typeof talkers)[number];
+    const feed = feeds.get(t.id)?.pcm ?? [];
+    assert.ok(feed.length > 300, `${t.id} was sent their mix-minus (${feed.length} frames)`);
+    // 200 ms windows of what they were sent, after the first second (jitter buffers filling).
+    let windows = 0;
+    for (let w = 50; w + 10 <= feed.length; w += 10) {
+      const samples = new Float32Array(10 * FRAME_SAMPLES);
+      feed.slice(w, w + 10).forEach((f, k) => samples.set(int16ToFloat(f), k * FRAME_SAMPLES));
+      const otherDb = amplitudeToDb(toneAmplitude(samples, 48_000, other.hz));
+      const ownDb = amplitudeToDb(toneAmplitude(samples, 48_000, t.hz));
+      if (otherDb < -40) continue; // a window of concealment after a stall: nothing to compare against
+      windows++;
+      assert.ok(
+        ownDb - otherDb < -40,
+        `${t.id}, frames ${w}..${w + 10}: own tone at ${(ownDb - otherDb).toFixed(1)} dB relative to the other's`,
+      );
+    }
+    assert.ok(windows > 20, `${t.id}: ${windows} windows carried the other speaker`);
+  }
 });

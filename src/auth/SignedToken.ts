@@ -4,7 +4,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export type TokenPurpose = 'session' | 'ticket' | 'queue';
+export type TokenPurpose = 'session' | 'ticket' | 'queue' | 'device';
 
 /** Tokens longer than this are refused before any work. */
 const MAX_TOKEN_LENGTH = 1024;

@@ -90,6 +90,9 @@ const ConfigSchema = z
           ),
         reactionsPer10s: positiveInt.default(20).describe('Reactions one user may send per 10 s.'),
         bodyBytes: positiveInt.default(64 * 1024).describe('HTTP body size limit in bytes.'),
+        avatarBytes: positiveInt
+          .default(2 * 1024 * 1024)
+          .describe('Largest profile photo upload in bytes (it is re-encoded to a 256 px WebP).'),
       })
       .prefault({})
       .describe('Limits on spaces, stages and requests.'),
@@ -128,7 +131,14 @@ const ConfigSchema = z
           .max(256_000)
           .default(48_000)
           .describe("The AAC rendition's bitrate."),
+        stageEngine: z
+          .enum(['worker', 'inline'])
+          .default('inline')
+          .describe(
+            "Where the speakers' WebRTC and the mixer run: inline in the node's event loop, or a worker process apart from listener traffic (docs/architecture.md).",
+          ),
         retentionDays: positiveInt.default(30).describe('Days a recording is kept after its space ends.'),
+        clipRetentionDays: positiveInt.default(30).describe('Days a clip is kept after it is made.'),
       })
       .prefault({})
       .describe('The broadcast: parts, segments, codecs and recordings.'),
@@ -162,6 +172,10 @@ const ConfigSchema = z
           .describe('Password hashes waiting; beyond, 503 server_busy with Retry-After.'),
         whipPerAccount: positiveInt.default(30).describe('WHIP offers per account per minute.'),
         whipPerIp: positiveInt.default(120).describe('WHIP offers per address per minute.'),
+        clipsPerIp: positiveInt
+          .default(30)
+          .describe('Clips made per address per 10 minutes (each one cuts and writes a file).'),
+        clipsPerAccount: positiveInt.default(10).describe('Clips made per account per 10 minutes.'),
         reactionsPerIp: positiveInt
           .default(600)
           .describe('Reactions per address per 10 s (the per-user limit is limits.reactionsPer10s).'),

@@ -79,7 +79,7 @@ export type RecentReplayList = z.infer<typeof RecentReplayListSchema>;
 /** A space's numbers for its host: during the space and after it. */
 export const SpaceAnalyticsSchema = z.object({
   spaceId: z.string(),
-  state: z.enum(['scheduled', 'live', 'ended', 'cancelled']),
+  state: z.enum(['scheduled', 'live', 'ended', 'cancelled', 'backstage']),
   startedAt: z.string().nullable(),
   endedAt: z.string().nullable(),
   /** Seconds live so far (or in all, once ended). */

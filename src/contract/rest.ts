@@ -50,7 +50,7 @@ export const NewSpaceBody = z
 
 export const ListSpacesQuery = z
   .object({
-    state: z.enum(['live', 'scheduled']).default('live'),
+    state: z.enum(['live', 'scheduled', 'backstage']).default('live'),
     limit: z.coerce.number().int().min(1).max(50).default(20),
     cursor: z.string().max(200).optional(),
   })
@@ -71,7 +71,13 @@ export const UserIdBody = z.object({ userId: Id }).strict();
 export const AnswerBody = z.object({ accept: z.boolean() }).strict();
 
 // ---- responses: the routes declare them; tests check real responses against them ----
-export const UserViewSchema = z.object({ id: z.string(), handle: z.string(), displayName: z.string() });
+export const UserViewSchema = z.object({
+  id: z.string(),
+  handle: z.string(),
+  displayName: z.string(),
+  /** Their photo (a path on this server); absent when they have none: show coloured initials. */
+  avatarUrl: z.string().optional(),
+});
 export const UserSchema = UserViewSchema.extend({ createdAt: z.string() });
 export const SessionSchema = z.object({ user: UserSchema, token: z.string(), expiresAt: z.string() });
 export const StageMemberSchema = UserViewSchema.extend({
@@ -111,6 +117,17 @@ export const ListenersSchema = z.object({
   nextCursor: z.string().nullable(),
   count: z.number().int(),
 });
+/** A sample of a space's signed-in listeners to show as faces, and how many more are listening. */
+export const ListenerFacesSchema = z.object({
+  faces: z.array(UserViewSchema),
+  count: z.number().int(),
+  /** Listeners not among the faces (anonymous ones, and signed-in ones past the sample). */
+  others: z.number().int(),
+});
+export const AvatarSchema = z.object({ avatarUrl: z.string() });
+export const AvatarQuery = z.object({ v: z.string().max(64).optional() }).strict();
+/** Where the replay starts, in seconds into the recording (the host cuts what comes before). */
+export const TrimBody = z.object({ startSeconds: z.number().finite() }).strict();
 export const RequestsSchema = z.object({
   requests: z.array(z.object({ user: UserViewSchema, createdAt: z.string() })),
 });
@@ -120,7 +137,40 @@ export const ReplaySchema = z.object({
   plays: z.number().int(),
   /** The whole recording as one .m4a (AAC-LC), when it has the AAC rendition. */
   downloadUrl: z.string().optional(),
+  /** Seconds of the recording the host cut from its start (0: none); durationSeconds is what is left. */
+  trimStartSeconds: z.number().optional(),
 });
+/** A clip: 5 to 60 s (default 30) of a live space's recording so far, or of a replay. */
+export const NewClipBody = z
+  .object({
+    /** Seconds into the recording; absent: the last `durationSeconds` recorded. */
+    startSeconds: z.number().finite().min(0).max(1_000_000).optional(),
+    durationSeconds: z.number().finite().min(5).max(60).optional(),
+    /** An anonymous listener's ticket: clipping a live space needs a session or a ticket. */
+    ticket: Ticket.optional(),
+  })
+  .strict()
+  .default({});
+export const ClipParams = z.object({ clipId: Id }).strict();
+export const ClipSchema = z.object({
+  id: z.string(),
+  spaceId: z.string(),
+  spaceTitle: z.string(),
+  host: UserViewSchema,
+  /** Who made it; null for an anonymous listener. */
+  creator: UserViewSchema.nullable(),
+  startSeconds: z.number(),
+  durationSeconds: z.number(),
+  /** aac: an AAC-LC .m4a (plays in every browser); opus: Opus in MP4 (Chrome, Firefox, Edge). */
+  codec: z.enum(['aac', 'opus']),
+  audioUrl: z.string(),
+  pageUrl: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  /** Whether the caller may delete it (its maker, the host or a co-host). */
+  canDelete: z.boolean(),
+});
+export const ClipListSchema = z.object({ clips: z.array(ClipSchema) });
 export const ErrorSchema = z.object({
   error: z.object({
     code: z.string(),
@@ -141,7 +191,10 @@ export type SpaceList = z.infer<typeof SpaceListSchema>;
 export type Admission = z.infer<typeof AdmissionSchema>;
 export type TicketRenewal = z.infer<typeof TicketRenewalSchema>;
 export type ListenerPage = z.infer<typeof ListenersSchema>;
+export type ListenerFaces = z.infer<typeof ListenerFacesSchema>;
 export type Replay = z.infer<typeof ReplaySchema>;
+export type ClipView = z.infer<typeof ClipSchema>;
+export type NewClip = z.input<typeof NewClipBody>;
 export type SpeakRequest = z.infer<typeof RequestsSchema>['requests'][number];
 /** The error body every route answers with: `{ error: { code, message, retryAfter?, details? } }`. */
 export type ErrorBody = z.infer<typeof ErrorSchema>;

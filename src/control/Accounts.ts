@@ -10,6 +10,7 @@ import type { User } from '../domain/types.js';
 import { newId } from '../util/ids.js';
 import type { ControlContext } from './Context.js';
 import { logger } from '../log/Logger.js';
+import { WorkClass, type WorkTiming } from '../guard/WorkLimiter.js';
 
 const log = logger('control.accounts');
 
@@ -32,7 +33,11 @@ export class Accounts {
     displayName: string;
   }): Promise<{ user: User; token: string; expiresAt: string }> {
     // Password hashing is bounded (the guard): a sign-up flood gets 503s, not a queue of minutes.
-    const passwordHash = await this.#ctx.guard.scrypt.run(() => hashPassword(input.password, this.#params));
+    // Sign-ups wait behind sign-ins: a new account can wait a moment, a person signing in should not.
+    const passwordHash = await this.#ctx.guard.scrypt.run(
+      () => hashPassword(input.password, this.#params),
+      WorkClass.signUp,
+    );
     const created = await this.#ctx.store.users.create({
       id: newId(),
       handle: input.handle,
@@ -45,27 +50,34 @@ export class Accounts {
     return { user: created.user, ...session };
   }
 
+  /**
+   * `opts.device`: the device cookie, if any (a device that signed in to this account before goes first
+   * and is not held back by others at its address); `opts.timing` is filled in with the hashing queue's
+   * wait. The result's `device` is the cookie to set.
+   */
   async signIn(
     input: { handle: string; password: string },
     ip: string,
-  ): Promise<{ user: User; token: string; expiresAt: string }> {
-    // Failures are counted per (handle, address) and per address, checked before hashing: a flood of
+    opts: { device?: string | undefined; timing?: WorkTiming } = {},
+  ): Promise<{ user: User; token: string; expiresAt: string; device: string }> {
+    // Failures are counted per (handle, client) and per address, checked before hashing: a flood of
     // guesses is turned away without burning scrypt, and a stranger elsewhere cannot lock this user out.
     const { guard } = this.#ctx;
-    const { clean } = await guard.signIn.assertMayTry(input.handle, ip);
+    const client = guard.signIn.client(input.handle, ip, opts.device);
+    const { clean } = await guard.signIn.assertMayTry(input.handle, client);
     const user = await this.#ctx.store.users.byHandle(input.handle);
     decoyHash ??= hashPassword(newId(), this.#params);
     const stored = user?.passwordHash ?? (await decoyHash);
-    const ok = await guard.signIn.checking(ip, clean, (first) =>
-      guard.scrypt.run(() => verifyPassword(input.password, stored), first),
+    const ok = await guard.signIn.checking(client, clean, (cls) =>
+      guard.scrypt.run(() => verifyPassword(input.password, stored), cls, opts.timing, ip),
     );
     if (!user || !ok) {
-      await guard.signIn.failed(input.handle, ip);
+      await guard.signIn.failed(input.handle, client);
       throw new RostraError('invalid_credentials');
     }
     const session = await this.#ctx.sessions.issue(user.id, this.#ctx.clock.now());
     const { passwordHash: _secret, ...publicUser } = user;
-    return { user: publicUser, ...session };
+    return { user: publicUser, ...session, device: guard.signIn.deviceCookie(input.handle, client) };
   }
 
   async signOut(sessionId: string): Promise<void> {

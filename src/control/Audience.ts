@@ -53,7 +53,8 @@ export class Audience {
    * request's address and place-in-line pass, for the guard's ladder (none: not shed, e.g. tests).
    */
   async listen(caller: Caller, space: Space, prior?: string, door?: JoinDoor): Promise<Admission> {
-    Access.requireState(space, 'live');
+    // A backstage has a waiting room: its listeners are counted, and their player waits for go-live.
+    Access.requireState(space, 'live', 'backstage');
     const now = this.#ctx.clock.now();
     const userId = caller?.userId;
     const { guard } = this.#ctx;
@@ -122,7 +123,7 @@ export class Audience {
     const now = this.#ctx.clock.now();
     const ticket = this.#ctx.tickets.verify(token, space.id, now);
     if (!ticket) throw new RostraError('invalid_ticket');
-    Access.requireState(space, 'live');
+    Access.requireState(space, 'live', 'backstage');
     if (this.#ctx.tickets.revoked(ticket)) throw new RostraError('removed_from_space');
     if (ticket.userId !== undefined && (await this.#removedSet(space.id)).has(ticket.userId)) {
       throw new RostraError('removed_from_space');

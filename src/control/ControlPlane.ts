@@ -9,6 +9,8 @@ import { Guard } from '../guard/Guard.js';
 import { Access } from './Access.js';
 import { Accounts } from './Accounts.js';
 import { Audience } from './Audience.js';
+import { Avatars } from './Avatars.js';
+import { ListenerFaces } from './ListenerFaces.js';
 import { systemClock, type Clock } from './Clock.js';
 import type { ControlContext } from './Context.js';
 import { EventPublisher } from './EventPublisher.js';
@@ -35,6 +37,8 @@ export class ControlPlane {
   readonly stage: StageRoster;
   readonly reactions: Reactions;
   readonly pins: Pins;
+  readonly avatars: Avatars;
+  readonly faces: ListenerFaces;
   #closed = false;
 
   private constructor(opts: ControlPlaneOptions) {
@@ -65,6 +69,8 @@ export class ControlPlane {
     this.stage = new StageRoster(this.ctx, this.access, this.spaces, this.audience);
     this.reactions = new Reactions(this.ctx, this.access);
     this.pins = new Pins(this.ctx, this.access, this.spaces);
+    this.avatars = new Avatars(this.ctx);
+    this.faces = new ListenerFaces(this.ctx, this.audience);
   }
 
   static async start(opts: ControlPlaneOptions): Promise<ControlPlane> {

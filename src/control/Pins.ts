@@ -61,7 +61,7 @@ export class Pins {
   /** Pins change only before and during a space; after it they are part of its record. */
   async #open(spaceId: string): Promise<Space> {
     const space = await this.#spaces.fresh(spaceId);
-    Access.requireState(space, 'live', 'scheduled');
+    Access.requireState(space, 'live', 'scheduled', 'backstage');
     return space;
   }
 
@@ -74,7 +74,15 @@ export class Pins {
   async #views(pins: Pin[]): Promise<PinView[]> {
     const users = await this.#ctx.store.users.byIds([...new Set(pins.map((p) => p.pinnedBy))]);
     const byId = new Map<string, UserView>(
-      users.map((u) => [u.id, { id: u.id, handle: u.handle, displayName: u.displayName }]),
+      users.map((u) => [
+        u.id,
+        {
+          id: u.id,
+          handle: u.handle,
+          displayName: u.displayName,
+          ...(u.avatarUrl !== undefined ? { avatarUrl: u.avatarUrl } : {}),
+        },
+      ]),
     );
     return pins.map((p) => ({
       id: p.id,

@@ -1,5 +1,5 @@
 /**
- * Spaces end on their own. Every so often each node looks at every live space:
+ * Spaces end on their own. Every so often each node looks at every live space (and every backstage):
  * - if none of its host and co-hosts has been connected (no event socket watching it, no WHIP peer; see
  *   StagePresence) for `hostAbsentMs`, the space ends, and with it its recording is published;
  * - a speaker whose WHIP peer has been gone for `ghostSpeakerMs` leaves the stage.
@@ -22,7 +22,7 @@ export interface SpaceLifecycleOptions {
   clock: Clock;
   hostAbsentMs: number;
   ghostSpeakerMs: number;
-  /** Ends a space nobody hosts (a no-op if it is no longer live); returns whether this call ended it. */
+  /** Ends a space nobody hosts (a no-op if it is no longer live or backstage); returns whether this call ended it. */
   endSpace: (spaceId: string) => Promise<boolean>;
   /** Takes a ghost speaker off the stage; returns whether this call removed them. */
   dropSpeaker: (spaceId: string, userId: string) => Promise<boolean>;
@@ -68,22 +68,26 @@ export class SpaceLifecycle {
     const result: SweepResult = { ended: [], dropped: [] };
     const hostsGone = new Map<string, number>();
     const peerGone = new Map<string, number>();
-    let cursor: string | undefined;
-    do {
-      const page = await this.#opts.store.spaces.list({
-        state: 'live',
-        limit: PAGE,
-        ...(cursor !== undefined ? { cursor } : {}),
-      });
-      for (const space of page.spaces) {
-        try {
-          await this.#check(space, result, hostsGone, peerGone);
-        } catch (err) {
-          log.warn({ err, spaceId: space.id }, 'could not check a live space');
+    // A backstage whose hosts all left ends too: nobody is left to take it live, and its waiting room
+    // would otherwise wait forever (it was never live, so there is no recording to publish).
+    for (const state of ['live', 'backstage'] as const) {
+      let cursor: string | undefined;
+      do {
+        const page = await this.#opts.store.spaces.list({
+          state,
+          limit: PAGE,
+          ...(cursor !== undefined ? { cursor } : {}),
+        });
+        for (const space of page.spaces) {
+          try {
+            await this.#check(space, result, hostsGone, peerGone);
+          } catch (err) {
+            log.warn({ err, spaceId: space.id }, 'could not check a live space');
+          }
         }
-      }
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor !== undefined);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+    }
     // Only spaces still live (and people still on stage) keep their timers.
     this.#hostsGoneSince = hostsGone;
     this.#peerGoneSince = peerGone;

@@ -110,12 +110,27 @@ export class Spaces {
     return created;
   }
 
-  async start(caller: Caller, id: string): Promise<Space> {
+  /**
+   * Opens the backstage of a scheduled space (host): its hosts publish and hear each other, listeners wait,
+   * and nothing is broadcast or recorded until `start` (see MediaPlane).
+   */
+  async openBackstage(caller: Caller, id: string): Promise<Space> {
     const space = await this.fresh(id);
     this.#access.requireHost(space, caller);
     Access.requireState(space, 'scheduled');
+    const opened = await this.#transition(space, ['scheduled'], 'backstage', {});
+    log.info({ spaceId: id }, 'backstage opened');
+    return opened;
+  }
+
+  /** Goes live: a scheduled space (host), or a backstage (host or co-host) without anyone reconnecting. */
+  async start(caller: Caller, id: string): Promise<Space> {
+    const space = await this.fresh(id);
+    if (space.state === 'backstage') await this.#access.requireModerator(space, caller);
+    else this.#access.requireHost(space, caller);
+    Access.requireState(space, 'scheduled', 'backstage');
     const at = this.#ctx.clock.now().toISOString();
-    const started = await this.#transition(space, ['scheduled'], 'live', { startedAt: at });
+    const started = await this.#transition(space, ['scheduled', 'backstage'], 'live', { startedAt: at });
     // Everyone who asked to be told hears it now, on whichever node holds their socket.
     const interested = await this.#ctx.store.spaces.interestedUserIds(id);
     const pageUrl = this.pageUrl(id);
@@ -131,8 +146,8 @@ export class Spaces {
   async end(caller: Caller, id: string): Promise<Space> {
     const space = await this.fresh(id);
     this.#access.requireHost(space, caller);
-    Access.requireState(space, 'live');
-    const ended = await this.#transition(space, ['live'], 'ended', {
+    Access.requireState(space, 'live', 'backstage');
+    const ended = await this.#transition(space, ['live', 'backstage'], 'ended', {
       endedAt: this.#ctx.clock.now().toISOString(),
     });
     await Promise.all([this.#ctx.store.requests.clearSpace(id), this.#audience.close(id)]);
@@ -141,12 +156,14 @@ export class Spaces {
   }
 
   /**
-   * Ends a live space that nobody hosts any more (SpaceLifecycle). A compare-and-set: when several nodes
+   * Ends a live space (or a backstage) that nobody hosts any more (SpaceLifecycle). A compare-and-set: when several nodes
    * try at once, one wins and announces it; the others get false.
    */
   async endUnattended(id: string): Promise<boolean> {
     const at = this.#ctx.clock.now().toISOString();
-    const ended = await this.#ctx.store.spaces.transition(id, ['live'], 'ended', { endedAt: at });
+    const ended = await this.#ctx.store.spaces.transition(id, ['live', 'backstage'], 'ended', {
+      endedAt: at,
+    });
     this.invalidate(id);
     if (!ended) return false;
     await this.#ctx.events.toSpace(id, { type: 'space.state', spaceId: id, state: 'ended', at });
@@ -158,8 +175,8 @@ export class Spaces {
   async cancel(caller: Caller, id: string): Promise<Space> {
     const space = await this.fresh(id);
     this.#access.requireHost(space, caller);
-    Access.requireState(space, 'scheduled');
-    return this.#transition(space, ['scheduled'], 'cancelled', {
+    Access.requireState(space, 'scheduled', 'backstage');
+    return this.#transition(space, ['scheduled', 'backstage'], 'cancelled', {
       endedAt: this.#ctx.clock.now().toISOString(),
     });
   }
@@ -168,7 +185,7 @@ export class Spaces {
     const userId = Access.userOf(caller);
     const space = await this.get(id);
     if (interested) {
-      Access.requireState(space, 'scheduled');
+      Access.requireState(space, 'scheduled', 'backstage');
       await this.#access.assertWelcome(space, userId);
       await this.#ctx.store.spaces.addInterest(id, userId);
     } else {
@@ -177,7 +194,7 @@ export class Spaces {
   }
 
   async list(
-    state: 'live' | 'scheduled',
+    state: 'live' | 'scheduled' | 'backstage',
     limit: number,
     cursor: string | undefined,
   ): Promise<{ spaces: SpaceView[]; nextCursor: string | null }> {
@@ -201,7 +218,12 @@ export class Spaces {
     const byId = new Map(users.map((u) => [u.id, u]));
     const userView = (uid: string): UserView => {
       const u = byId.get(uid);
-      return { id: uid, handle: u?.handle ?? 'unknown', displayName: u?.displayName ?? 'Unknown' };
+      return {
+        id: uid,
+        handle: u?.handle ?? 'unknown',
+        displayName: u?.displayName ?? 'Unknown',
+        ...(u?.avatarUrl !== undefined ? { avatarUrl: u.avatarUrl } : {}),
+      };
     };
     const order = { host: 0, cohost: 1, speaker: 2 } as const;
     const stage: StageMemberView[] = members
@@ -221,7 +243,9 @@ export class Spaces {
       createdAt: space.createdAt,
       host: userView(space.hostId),
       stage,
-      listenerCount: space.state === 'live' ? await this.#audience.count(id) : 0,
+      // In a backstage: how many wait for it to start.
+      listenerCount:
+        space.state === 'live' || space.state === 'backstage' ? await this.#audience.count(id) : 0,
       pageUrl: this.pageUrl(id),
     };
     this.#views.set(id, view, now);

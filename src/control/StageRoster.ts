@@ -291,7 +291,8 @@ export class StageRoster {
 
   async #live(spaceId: string): Promise<Space> {
     const space = await this.#spaces.get(spaceId);
-    Access.requireState(space, 'live');
+    // A backstage is a stage too: its hosts add co-hosts and speakers before it goes live.
+    Access.requireState(space, 'live', 'backstage');
     return space;
   }
 
@@ -309,7 +310,12 @@ export class StageRoster {
 
   async #users(ids: string[]): Promise<UserView[]> {
     const users = await this.#ctx.store.users.byIds(ids);
-    return users.map((u) => ({ id: u.id, handle: u.handle, displayName: u.displayName }));
+    return users.map((u) => ({
+      id: u.id,
+      handle: u.handle,
+      displayName: u.displayName,
+      ...(u.avatarUrl !== undefined ? { avatarUrl: u.avatarUrl } : {}),
+    }));
   }
 
   /** Tells every node's clients the new stage; also the signal the stage plane acts on (mute, close peers). */

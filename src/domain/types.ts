@@ -1,6 +1,7 @@
 /** The control plane's records, as the Store keeps them and the API shows them. */
 
-export const SPACE_STATES = ['scheduled', 'live', 'ended', 'cancelled'] as const;
+// backstage: the hosts are on stage and hear each other; nothing is broadcast or recorded until live.
+export const SPACE_STATES = ['scheduled', 'live', 'ended', 'cancelled', 'backstage'] as const;
 export type SpaceState = (typeof SPACE_STATES)[number];
 
 /** Roles on stage. Listeners are not stored: they are counted in the Bus. */
@@ -13,7 +14,13 @@ export interface User {
   readonly displayName: string;
   /** ISO 8601 */
   readonly createdAt: string;
+  /** Their uploaded photo (a path on any node, versioned so caches keep it); absent: coloured initials. */
+  readonly avatarUrl?: string;
 }
+
+/** Where a user's avatar is served; `v` changes with each upload, so the URL may be cached for long. */
+export const avatarPath = (userId: string, version: string): string =>
+  `/api/v1/users/${userId}/avatar?v=${version}`;
 
 export interface UserWithSecret extends User {
   readonly passwordHash: string;

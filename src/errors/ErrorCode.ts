@@ -9,6 +9,9 @@ export const ErrorCodes = {
   validation_failed: { status: 400, message: 'The request did not pass validation.' },
   invalid_sdp: { status: 400, message: 'The SDP offer is malformed or not acceptable.' },
   unsupported_codec: { status: 400, message: 'Only Opus audio is accepted.' },
+  invalid_image: { status: 400, message: 'The file is not a PNG, JPEG or WebP image that can be read.' },
+  invalid_trim: { status: 400, message: 'A replay may start from 0 s up to 5 s before its end.' },
+  clip_out_of_range: { status: 400, message: 'The clip is not within the recording.' },
   // 401: who you are is unknown
   unauthenticated: { status: 401, message: 'Sign in to do this.' },
   invalid_token: { status: 401, message: 'The session token is invalid, expired or revoked.' },
@@ -22,11 +25,14 @@ export const ErrorCodes = {
   blocked_by_host: { status: 403, message: 'You cannot join spaces of this host.' },
   sign_in_required: { status: 403, message: 'This space needs an account to listen.' },
   invalid_ticket: { status: 403, message: 'The listener ticket is missing, invalid or expired.' },
+  not_clip_owner: { status: 403, message: 'Only its maker, the host or a co-host can delete a clip.' },
   // 404
   not_found: { status: 404, message: 'Nothing is here.' },
   space_not_found: { status: 404, message: 'This space does not exist.' },
   user_not_found: { status: 404, message: 'This user does not exist.' },
   route_not_found: { status: 404, message: 'There is no such route.' },
+  clip_not_found: { status: 404, message: 'This clip does not exist.' },
+  no_recording: { status: 404, message: 'This space has no recording to clip.' },
   // 405 / 406 / 409 / 410 / 413 / 415
   method_not_allowed: { status: 405, message: 'This method is not allowed here.' },
   handle_taken: { status: 409, message: 'This handle is taken.' },
@@ -35,7 +41,9 @@ export const ErrorCodes = {
   speaker_limit: { status: 409, message: 'The stage is full.' },
   already_exists: { status: 409, message: 'This already exists.' },
   pin_limit: { status: 409, message: 'This space has the most pinned posts allowed. Unpin one first.' },
+  space_not_live: { status: 409, message: 'This space has not gone live yet. Retry after it starts.' },
   space_ended: { status: 410, message: 'This space has ended.' },
+  clip_gone: { status: 410, message: 'This clip was deleted or has expired.' },
   payload_too_large: { status: 413, message: 'The body is too large.' },
   unsupported_media_type: { status: 415, message: 'This content type is not accepted here.' },
   // 429: too much, too fast

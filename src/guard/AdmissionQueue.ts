@@ -3,7 +3,9 @@
  * retries, each newcomer gets a signed place in line: a pass naming the moment they may enter, spaced at
  * `ratePerSecond`. Coming back with the pass at that moment admits them ahead of the pressure shedding. The
  * pass is HMAC-signed (nothing stored per person) and rides in a cookie scoped to the join URL, so a
- * browser returns it without help. Each node keeps its own line: the rate is per node.
+ * browser returns it without help. Each node keeps its own line: the rate is per node, as the pressure it
+ * relieves is (docs/guard.md). The pass is signed with the cluster's secret, so any node honours a place
+ * given by another: a balancer may send the return anywhere.
  */
 import { TokenSigner } from '../auth/SignedToken.js';
 

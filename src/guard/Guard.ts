@@ -38,6 +38,8 @@ export function guardRules(g: GuardConfig) {
     whipIp: rule('whip-ip', g.whipPerIp, MINUTE, 'address'),
     whipAccount: rule('whip-account', g.whipPerAccount, MINUTE, 'account'),
     reactIp: rule('react-ip', g.reactionsPerIp, 10 * SECOND, 'address'),
+    clipIp: rule('clip-ip', g.clipsPerIp, 10 * MINUTE, 'address'),
+    clipAccount: rule('clip-account', g.clipsPerAccount, 10 * MINUTE, 'account'),
     wsIp: rule('ws-ip', g.wsConnectsPerIp, MINUTE, 'address'),
     wsNet: rule('ws-net', g.wsConnectsPerIp * 5, MINUTE, 'network'),
   } as const;
@@ -74,8 +76,8 @@ export class Guard {
     this.rules = guardRules(g);
     this.address = new ClientAddress(opts.config.trustedProxies);
     this.limits = new RateLimiter(opts.bus.counters);
-    this.signIn = new SignInGuard(opts.bus.counters, g);
     this.scrypt = new WorkLimiter({ concurrency: g.scryptConcurrency, queue: g.scryptQueue });
+    this.signIn = new SignInGuard(opts.bus.counters, g, opts.config.secret, this.scrypt);
     this.connections = new Occupancy(g.connectionsPerIp, g.connectionsPerNode);
     this.websockets = new Occupancy(g.websocketsPerIp, g.websocketsPerNode);
     this.held = new Occupancy(g.heldReloadsPerIp, g.heldReloadsPerNode);

@@ -2,7 +2,7 @@
  * The guard's HTTP door. Before a route runs (and before its body is read): refuse addresses that
  * mostly send junk, and count the per-address rate limits of the routes that have them. Every refused
  * answer feeds the junk meter. Raw connections are capped per address and per node, and the server's
- * deadlines close slow and idle clients.
+ * deadlines close slow and idle clients (and the guard's own, a connection that never sends a byte).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
@@ -44,7 +44,14 @@ const JUNK_STATUS = new Set([400, 401, 403, 405, 413, 415, 429]);
 export function installHttpGuard(app: FastifyInstance, guard: Guard): void {
   const r = guard.rules;
 
+  const silentMs = Math.min(guard.config.headersTimeoutMs, guard.config.requestTimeoutMs);
   app.server.on('connection', (socket) => {
+    // Node's headers deadline starts at the first byte: a connection that never sends one would stay open
+    // for ever (measured), so it gets the same deadline here.
+    const silent = setTimeout(() => {
+      if (socket.bytesRead === 0) socket.destroy();
+    }, silentMs).unref();
+    socket.once('close', () => clearTimeout(silent));
     const ip = unmap(socket.remoteAddress ?? '');
     // A trusted proxy's connections are many people's: limit them per person, by request, instead.
     if (guard.address.isTrusted(ip)) return;

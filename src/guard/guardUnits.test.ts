@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { openBus, type Bus } from '../bus/index.js';
 import { MemoryBus, MemoryHub } from '../bus/MemoryBus.js';
+import { until } from '../testing/until.js';
 import { isRostraError } from '../errors/index.js';
 import { AdmissionQueue } from './AdmissionQueue.js';
 import { ClientAddress, prefixOf } from './ClientAddress.js';
@@ -11,18 +12,10 @@ import { JunkMeter, Occupancy } from './Occupancy.js';
 import { FixedPressureSource, Pressure } from './Pressure.js';
 import { RateLimiter, type RateRule } from './RateLimiter.js';
 import { SignInGuard } from './SignInGuard.js';
-import { WorkLimiter } from './WorkLimiter.js';
+import { WorkClass, WorkLimiter, type WorkTiming } from './WorkLimiter.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECRET = 'a-test-secret-of-at-least-32-characters!';
-
-async function until(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 // Each `open` is another node of one cluster: a shared hub in memory, one prefix on Redis.
 const hub = new MemoryHub();
@@ -86,7 +79,11 @@ for (const [name, open] of buses) {
 
     test('sign-in: failures lock the (handle, address) pair and the address, never the handle elsewhere', async () => {
       const b = await bus();
-      const guard = new SignInGuard(b.counters, { signInFailuresPerClient: 3, signInFailuresPerIp: 5 });
+      const guard = new SignInGuard(
+        b.counters,
+        { signInFailuresPerClient: 3, signInFailuresPerIp: 5 },
+        SECRET,
+      );
       const handle = `ada${randomBytes(3).toString('hex')}`;
       const [attacker, owner] = ['203.0.113.66', '198.51.100.20'];
       for (let i = 0; i < 3; i++) {
@@ -146,7 +143,7 @@ describe('WorkLimiter', () => {
     const first = limiter.run(job('first'));
     const guessA = limiter.run(job('guessA'));
     const guessB = limiter.run(job('guessB'));
-    const real = limiter.run(job('real'), true);
+    const real = limiter.run(job('real'), WorkClass.cleanSignIn);
     await assert.rejects(guessB, (e) => isRostraError(e) && e.code === 'server_busy');
     await assert.rejects(limiter.run(job('guessC')), (e) => isRostraError(e) && e.code === 'server_busy');
     while (gates.length > 0) {
@@ -155,6 +152,65 @@ describe('WorkLimiter', () => {
     }
     await Promise.all([first, guessA, real]);
     assert.deepEqual(order, ['first', 'real', 'guessA'], 'the clean caller goes first');
+  });
+
+  test('classes: a known device, then clean sign-ins, then other sign-ins, then sign-ups; timing says the wait', async () => {
+    const limiter = new WorkLimiter({ concurrency: 1, queue: 4 });
+    const gates: (() => void)[] = [];
+    const order: string[] = [];
+    const job = (name: string) => () =>
+      new Promise<void>((resolve) =>
+        gates.push(() => {
+          order.push(name);
+          resolve();
+        }),
+      );
+    const first = limiter.run(job('first'), WorkClass.signUp);
+    const signUp = limiter.run(job('signUp'), WorkClass.signUp);
+    const guess = limiter.run(job('guess'), WorkClass.signIn);
+    const clean = limiter.run(job('clean'), WorkClass.cleanSignIn);
+    const timing: WorkTiming = { waitMs: -1, runMs: -1 };
+    const device = limiter.run(job('device'), WorkClass.knownDevice, timing);
+    // The queue is full: a sign-in bumps the newest of the latest class (the sign-up), not the guess.
+    const guess2 = limiter.run(job('guess2'), WorkClass.signIn);
+    await assert.rejects(signUp, (e) => isRostraError(e) && e.code === 'server_busy');
+    // And a sign-up finds no one later than itself to bump.
+    await assert.rejects(limiter.run(job('signUp2'), WorkClass.signUp), (e) => isRostraError(e));
+    while (gates.length > 0) {
+      gates.shift()?.();
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all([first, guess, clean, device, guess2]);
+    assert.deepEqual(order, ['first', 'device', 'clean', 'guess', 'guess2']);
+    assert.ok(timing.waitMs >= 0 && timing.runMs >= 0, JSON.stringify(timing));
+  });
+
+  test('demote: a clean waiter whose address turns busy goes back behind the others of its new class', async () => {
+    const limiter = new WorkLimiter({ concurrency: 1, queue: 8 });
+    const gates: (() => void)[] = [];
+    const order: string[] = [];
+    const job = (name: string) => () =>
+      new Promise<void>((resolve) =>
+        gates.push(() => {
+          order.push(name);
+          resolve();
+        }),
+      );
+    const jobs = [
+      limiter.run(job('first'), WorkClass.signIn),
+      limiter.run(job('guess'), WorkClass.signIn, undefined, '203.0.113.1'),
+      limiter.run(job('storm opening'), WorkClass.cleanSignIn, undefined, '203.0.113.9'),
+      limiter.run(job('device'), WorkClass.knownDevice, undefined, '203.0.113.9'),
+      limiter.run(job('real'), WorkClass.cleanSignIn, undefined, '198.51.100.1'),
+    ];
+    limiter.demote('203.0.113.9', WorkClass.cleanSignIn, WorkClass.signIn);
+    while (gates.length > 0) {
+      gates.shift()?.();
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(jobs);
+    // The known device at the same address keeps its place; the demoted one keeps its arrival order.
+    assert.deepEqual(order, ['first', 'device', 'real', 'guess', 'storm opening']);
   });
 
   test('a job that throws gives its place back', async () => {

@@ -11,4 +11,6 @@ export {
 } from './Pressure.js';
 export { rateLimited, type RateRule } from './RateLimiter.js';
 export { admitWebSocket } from './WsDoor.js';
+export { DEVICE_COOKIE, DEVICE_TTL_S } from './SignInGuard.js';
+export { WorkClass, type WorkTiming } from './WorkLimiter.js';
 export { holdSlot, type HeldSlot } from './HeldSlot.js';

@@ -4,14 +4,7 @@ import { test } from 'node:test';
 import { MemoryBus } from '../bus/MemoryBus.js';
 import type { Leases } from '../bus/Bus.js';
 import { MediaOwnership } from './MediaOwnership.js';
-
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { until } from '../testing/until.js';
 
 test('one owner: the second node sees the first as owner, and takes over after a release', async () => {
   const bus = new MemoryBus();

@@ -14,6 +14,7 @@ import { RostraError } from '../errors/index.js';
 import { logger } from '../log/Logger.js';
 import type { MediaOwnership } from './MediaOwnership.js';
 import { SpaceMedia } from './SpaceMedia.js';
+import { stageEngines, type StageEngines } from './StageEngines.js';
 
 const log = logger('media.plane');
 /** How long an ended space's playlist and parts stay available to players catching up. */
@@ -33,7 +34,13 @@ interface Entry {
   media: SpaceMedia;
   unsubscribe: Promise<Unsubscribe>;
   disposeTimer?: NodeJS.Timeout;
+  /** A backstage's media is going live (once). */
+  goingLive?: Promise<void>;
 }
+
+/** A backstage's listeners wait: their player retries after go-live (the page hears it on the socket). */
+const notLive = () =>
+  new RostraError('space_not_live', 'The space is backstage: it has not gone live yet.', { retryAfter: 5 });
 
 export class MediaPlane {
   readonly #plane: ControlPlane;
@@ -43,6 +50,8 @@ export class MediaPlane {
   readonly #ownership: MediaOwnership | undefined;
   readonly #entries = new Map<string, Entry>();
   readonly #creating = new Map<string, Promise<SpaceMedia>>();
+  /** Where the spaces' stages and mixers run (`--stage-engine`: inline, or the node's stage worker). */
+  readonly #stageEngines: StageEngines;
   #closed = false;
 
   constructor(plane: ControlPlane, hooks: MediaHooks = {}, metrics?: Metrics, ownership?: MediaOwnership) {
@@ -50,6 +59,12 @@ export class MediaPlane {
     this.#hooks = hooks;
     this.#metrics = metrics;
     this.#ownership = ownership;
+    this.#stageEngines = stageEngines(plane.ctx.config.media.stageEngine);
+  }
+
+  /** Where this node's stage engines run (`--stage-engine`). */
+  get stageEngines(): StageEngines {
+    return this.#stageEngines;
   }
 
   /** The media of a space, live or in its grace period. */
@@ -67,13 +82,20 @@ export class MediaPlane {
     return [...this.#entries].filter(([, e]) => !e.media.closed).map(([id]) => id);
   }
 
-  /** The media of a live space, created on first use. */
-  async ensure(space: Space): Promise<SpaceMedia> {
+  /**
+   * The media of a live space, created on first use. `stage`: for a publisher, to whom a backstage's media
+   * (stage and mix-minus, no broadcast) is open too; a listener gets `space_not_live` until go-live.
+   */
+  async ensure(space: Space, opts: { stage?: boolean } = {}): Promise<SpaceMedia> {
     if (this.#closed)
       throw new RostraError('space_unavailable', 'This node is shutting down.', { retryAfter: 5 });
     const existing = this.#entries.get(space.id);
-    if (existing && !existing.media.closed) return existing.media;
-    if (space.state !== 'live')
+    if (existing && !existing.media.closed) {
+      if (!existing.media.onAir && opts.stage !== true) throw notLive();
+      return existing.media;
+    }
+    if (space.state === 'backstage' && opts.stage !== true && !existing) throw notLive();
+    if (space.state !== 'live' && space.state !== 'backstage')
       throw new RostraError(space.state === 'scheduled' ? 'invalid_state' : 'space_ended');
     if (existing) throw new RostraError('space_ended');
     let pending = this.#creating.get(space.id);
@@ -92,9 +114,19 @@ export class MediaPlane {
     // The space's timeline: a node that restarts or takes the space over continues its media sequence
     // numbers. Only the first media of a space starts at MSN 0 (the Store counts the starts).
     const originMs = space.startedAt !== null ? Date.parse(space.startedAt) : Date.now();
-    const fresh = (await store.spaces.nextMediaSession(space.id)) === 1;
+    // A backstage's media starts off the air, and counts as a media session only when it goes live.
+    const backstage = space.state === 'backstage';
+    const fresh = !backstage && (await store.spaces.nextMediaSession(space.id)) === 1;
+    const engine = await this.#stageEngines.open({
+      spaceId: space.id,
+      announcedIps: config.announcedIps,
+      maxSpeakers: 1 + config.limits.maxCohosts + config.limits.maxSpeakers,
+      bitrate: config.media.bitrate,
+      pcm: config.media.aac,
+    });
     const media = new SpaceMedia({
-      timeline: { originMs, fresh },
+      engine,
+      ...(backstage ? { onAir: false } : { timeline: { originMs, fresh } }),
       spaceId: space.id,
       announcedIps: config.announcedIps,
       partTargetS: config.media.partTargetMs / 1000,
@@ -103,6 +135,10 @@ export class MediaPlane {
       ...(config.media.aac ? { aacBitrate: config.media.aacBitrate } : {}),
       maxSpeakers: 1 + config.limits.maxCohosts + config.limits.maxSpeakers,
       ...(this.#metrics ? { metrics: this.#metrics } : {}),
+    });
+    media.on('failed', (err) => {
+      log.error({ err, spaceId: space.id }, 'the stage engine failed: dropping the space’s media here');
+      this.drop(space.id).catch((e: unknown) => log.error({ err: e }, 'could not drop failed media'));
     });
     media.on('speaking', (userId, speaking) => {
       this.#plane.ctx.events
@@ -118,13 +154,40 @@ export class MediaPlane {
     };
     this.#entries.set(space.id, entry);
     await entry.unsubscribe;
+    if (backstage) {
+      log.info({ spaceId: space.id }, 'backstage media started');
+      // It may have gone live before this node listened for it.
+      const now = await store.spaces.get(space.id);
+      if (now?.state === 'live') await this.#goLive(entry, now.startedAt);
+      return media;
+    }
+    await this.#created(space, media);
+    log.info({ spaceId: space.id }, 'space media started');
+    return media;
+  }
+
+  async #created(space: Space, media: SpaceMedia): Promise<void> {
     try {
       await this.#hooks.created?.(space, media);
     } catch (err) {
       log.error({ err, spaceId: space.id }, 'media hook failed');
     }
-    log.info({ spaceId: space.id }, 'space media started');
-    return media;
+  }
+
+  /**
+   * A backstage went live: the broadcast (and with it the recording, from this moment) starts on the
+   * same media, so the publishers' peers stay as they are. Once per entry, whoever notices first.
+   */
+  #goLive(entry: Entry, startedAt: string | null): Promise<void> {
+    entry.goingLive ??= (async () => {
+      const { store } = this.#plane.ctx;
+      const fresh = (await store.spaces.nextMediaSession(entry.space.id)) === 1;
+      if (entry.media.closed) return;
+      entry.media.goLive({ originMs: startedAt !== null ? Date.parse(startedAt) : Date.now(), fresh });
+      entry.space = { ...entry.space, state: 'live', startedAt };
+      await this.#created(entry.space, entry.media);
+    })();
+    return entry.goingLive;
   }
 
   /** Applies the stage the control plane decided to the peers this node holds. */
@@ -145,7 +208,9 @@ export class MediaPlane {
   #onEvent(entry: Entry, envelope: BusEnvelope): void {
     const event = envelope.event;
     if (event.type === 'stage.changed') this.syncStage(entry.space.id, event.stage);
-    else if (event.type === 'space.state' && (event.state === 'ended' || event.state === 'cancelled')) {
+    else if (event.type === 'space.state' && event.state === 'live' && !entry.media.onAir) {
+      this.#goLive(entry, event.at).catch((err: unknown) => log.error({ err }, 'could not go live'));
+    } else if (event.type === 'space.state' && (event.state === 'ended' || event.state === 'cancelled')) {
       this.end(entry.space.id).catch((err: unknown) => log.error({ err }, 'could not end space media'));
     }
   }
@@ -204,6 +269,7 @@ export class MediaPlane {
     this.#closed = true;
     await Promise.all([...this.#creating.values()].map((p) => p.catch(() => undefined)));
     for (const spaceId of [...this.#entries.keys()]) await this.drop(spaceId);
+    await this.#stageEngines.close();
     await this.#ownership?.close();
   }
 }

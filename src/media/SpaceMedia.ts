@@ -4,7 +4,6 @@
  * `close()` is idempotent and tears all of it down, in that order.
  */
 import type { Metrics } from '../metrics/Metrics.js';
-import { StageMixEngine } from '../audio/index.js';
 import {
   AacRendition,
   PartPackager,
@@ -13,8 +12,8 @@ import {
   type TimelineStart,
 } from '../broadcast/index.js';
 import { logger } from '../log/Logger.js';
-import { StageRoom } from '../stage/index.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
+import type { SpaceStageEngine, StageControl } from './StageEngine.js';
 
 const log = logger('media.space');
 
@@ -25,6 +24,8 @@ export interface SpaceMediaOptions {
   segmentTargetS: number;
   bitrate: number;
   maxSpeakers: number;
+  /** The stage engine (peers, mixer) opened for this space, in the node's stage worker or inline. */
+  engine: SpaceStageEngine;
   /** The node's metrics: packaging lag, late parts, held requests. */
   metrics?: Metrics;
   /** The AAC-LC rendition's bitrate, or undefined for none (`--aac off`). */
@@ -34,6 +35,11 @@ export interface SpaceMediaOptions {
    * restarts or takes the space over continues the numbering (PartPackager `timelineStart`).
    */
   timeline?: { originMs: number; fresh: boolean };
+  /**
+   * False for a backstage: the stage and its mix-minus run, but no frame reaches a packager (so nothing is
+   * broadcast or recorded) until `goLive()`. Default true.
+   */
+  onAir?: boolean;
 }
 
 /** Publish times kept for the newest parts (more than any live window holds). */
@@ -43,18 +49,21 @@ const partKey = (msn: number, index: number) => msn * 1000 + index;
 export type SpaceMediaEvents = {
   speaking: (userId: string, speaking: boolean) => void;
   closed: () => void;
+  /** The stage engine died (its worker crashed): the media must be dropped. */
+  failed: (err: Error) => void;
 };
 
 export class SpaceMedia extends TypedEmitter<SpaceMediaEvents> {
   readonly spaceId: string;
-  readonly stage: StageRoom;
-  readonly engine: StageMixEngine;
-  readonly packager: PartPackager;
-  /** The AAC-LC rendition (iPhones' native HLS), on the same part grid; absent with `--aac off`. */
-  readonly aac: AacRendition | undefined;
-  readonly startedAtMs = Date.now();
-  /** Where this media starts on the space's timeline (every rendition's packager uses the same). */
-  readonly timeline: TimelineStart | undefined;
+  readonly stage: StageControl;
+  readonly engine: SpaceStageEngine;
+  readonly #opts: SpaceMediaOptions;
+  // Set by #broadcast: at construction, and again when a backstage goes live.
+  #packager!: PartPackager;
+  #aac: AacRendition | undefined;
+  #startedAtMs = Date.now();
+  #timeline: TimelineStart | undefined;
+  #onAir: boolean;
   readonly #metrics: Metrics | undefined;
   /** Part → when its last sample existed on the media clock (epoch ms), as the playlist's PDT says. */
   readonly #published = new Map<number, number>();
@@ -64,45 +73,95 @@ export class SpaceMedia extends TypedEmitter<SpaceMediaEvents> {
   constructor(opts: SpaceMediaOptions) {
     super();
     this.spaceId = opts.spaceId;
-    this.stage = new StageRoom(opts.spaceId, {
-      announcedIps: opts.announcedIps,
-      maxSpeakers: opts.maxSpeakers,
+    this.engine = opts.engine;
+    this.stage = this.engine.stage;
+    this.#opts = opts;
+    this.#metrics = opts.metrics;
+    this.#onAir = opts.onAir ?? true;
+    this.#broadcast(this.#onAir ? opts.timeline : undefined, this.#onAir);
+    this.engine.on('frame', (frame) => {
+      if (this.#onAir) this.#packager.push(frame);
     });
-    this.engine = new StageMixEngine({
-      source: this.stage,
-      sink: this.stage,
-      broadcastEncoder: { bitrate: opts.bitrate },
+    this.engine.on('speaking', (userId, speaking) => {
+      if (speaking) this.#speaking.add(userId);
+      else this.#speaking.delete(userId);
+      this.emit('speaking', userId, speaking);
     });
-    this.timeline = opts.timeline
+    this.engine.on('speakerLeft', (userId) => this.#speaking.delete(userId));
+    this.engine.on('failed', (err) => this.emit('failed', err));
+  }
+
+  /** The Opus rendition's packager (in a backstage, one that has no parts yet). */
+  get packager(): PartPackager {
+    return this.#packager;
+  }
+
+  /** The AAC-LC rendition (iPhones' native HLS), on the same part grid; absent with `--aac off` or backstage. */
+  get aac(): AacRendition | undefined {
+    return this.#aac;
+  }
+
+  /** When the broadcast started (epoch ms): construction, or go-live for a backstage. */
+  get startedAtMs(): number {
+    return this.#startedAtMs;
+  }
+
+  /** Where this media starts on the space's timeline (every rendition's packager uses the same). */
+  get timeline(): TimelineStart | undefined {
+    return this.#timeline;
+  }
+
+  /** False while a backstage: the stage runs, nothing is broadcast. */
+  get onAir(): boolean {
+    return this.#onAir;
+  }
+
+  /**
+   * A backstage goes live: the broadcast starts now, on the space's timeline, with the same stage and
+   * peers (nobody reconnects). Idempotent; the packager the backstage had (no parts) is replaced.
+   */
+  goLive(timeline?: { originMs: number; fresh: boolean }): void {
+    if (this.#onAir || this.closed) return;
+    this.#packager.close();
+    this.#broadcast(timeline, true);
+    this.#onAir = true;
+    log.info({ spaceId: this.spaceId }, 'backstage went live');
+  }
+
+  #broadcast(timeline: { originMs: number; fresh: boolean } | undefined, onAir: boolean): void {
+    const opts = this.#opts;
+    this.#startedAtMs = Date.now();
+    this.#timeline = timeline
       ? timelineStart({
-          ...opts.timeline,
-          nowMs: this.startedAtMs,
+          ...timeline,
+          nowMs: this.#startedAtMs,
           partTargetS: opts.partTargetS,
           segmentTargetS: opts.segmentTargetS,
         })
       : undefined;
-    this.packager = new PartPackager({
+    this.#packager = new PartPackager({
       preSkip: this.engine.preSkip,
-      startedAtMs: this.startedAtMs,
+      startedAtMs: this.#startedAtMs,
       partTargetS: opts.partTargetS,
       segmentTargetS: opts.segmentTargetS,
-      ...(this.timeline ? { timeline: this.timeline } : {}),
+      ...(this.#timeline ? { timeline: this.#timeline } : {}),
     });
-    this.aac =
-      opts.aacBitrate !== undefined
+    // A backstage has no AAC encoder yet: it would only encode what nobody may hear.
+    this.#aac =
+      opts.aacBitrate !== undefined && onAir
         ? new AacRendition({
             bitrate: opts.aacBitrate,
-            startedAtMs: this.startedAtMs,
+            startedAtMs: this.#startedAtMs,
             partTargetS: opts.partTargetS,
             segmentTargetS: opts.segmentTargetS,
-            ...(this.timeline ? { timeline: this.timeline } : {}),
+            ...(this.#timeline ? { timeline: this.#timeline } : {}),
           })
         : undefined;
-    this.aac?.attach(this.engine);
-    const timeZeroMs = this.timeline?.originMs ?? this.startedAtMs;
-    this.#metrics = opts.metrics;
+    this.#aac?.attach(this.engine);
+    const timeZeroMs = this.#timeline?.originMs ?? this.#startedAtMs;
     const partTargetMs = opts.partTargetS * 1000;
-    this.packager.on('part', (part) => {
+    this.#published.clear();
+    this.#packager.on('part', (part) => {
       const publishedMs = timeZeroMs + ((part.baseDecodeTime + part.durationSamples) / 48_000) * 1000;
       this.#published.set(partKey(part.msn, part.partIndex), publishedMs);
       if (this.#published.size > PUBLISHED_KEPT) {
@@ -113,13 +172,6 @@ export class SpaceMedia extends TypedEmitter<SpaceMediaEvents> {
       this.#metrics?.packagingLag.observe(Math.max(0, lagMs) / 1000);
       if (lagMs > partTargetMs) this.#metrics?.lateParts.inc();
     });
-    this.engine.on('frame', (frame) => this.packager.push(frame));
-    this.engine.on('speaking', (userId, speaking) => {
-      if (speaking) this.#speaking.add(userId);
-      else this.#speaking.delete(userId);
-      this.emit('speaking', userId, speaking);
-    });
-    this.stage.on('speakerLeft', (userId) => this.#speaking.delete(userId));
   }
 
   get closed(): boolean {
@@ -146,7 +198,7 @@ export class SpaceMedia extends TypedEmitter<SpaceMediaEvents> {
       msn?: number;
       part?: number;
     },
-    packager: PartPackager = this.packager, // or the AAC rendition's
+    packager: PartPackager = this.#packager, // or the AAC rendition's
     /** The client went away: let go now (the guard), answering `timeout` to nobody. */
     signal?: AbortSignal,
   ): Promise<ReloadDecision | { kind: 'timeout' }> {
@@ -180,10 +232,9 @@ export class SpaceMedia extends TypedEmitter<SpaceMediaEvents> {
   /** Idempotent: stops the stage, the mixer and the packager (the playlist ends). */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      this.engine.close();
-      await this.stage.close();
-      this.packager.end();
-      await this.aac?.end(); // its last frames come out of the encoder's worker
+      await this.engine.close();
+      this.#packager.end();
+      await this.#aac?.end(); // its last frames come out of the encoder's worker
       this.emit('closed');
       this.removeAllListeners();
       log.info({ spaceId: this.spaceId }, 'space media closed');

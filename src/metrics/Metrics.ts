@@ -15,7 +15,30 @@ export class Metrics {
     help: 'HTTP requests by route pattern, method and status',
     labelNames: ['method', 'route', 'status'] as const,
     registers: [this.registry],
+    collect: () => {
+      for (const pending of this.#requests.values()) {
+        if (pending.n === 0) continue;
+        this.httpRequests.inc(pending.labels, pending.n);
+        pending.n = 0;
+      }
+    },
   });
+  /**
+   * Requests counted since the last scrape, by method, status and route: a Map increment per request,
+   * added to `httpRequests` when it is read (prom-client hashes the labels on every `inc`).
+   */
+  readonly #requests = new Map<
+    string,
+    { readonly labels: { method: string; route: string; status: string }; n: number }
+  >();
+
+  /** Counts one answered request in `rostra_http_requests_total` (cheaply: see `#requests`). */
+  countRequest(method: string, route: string, status: number): void {
+    const key = `${method} ${status} ${route}`;
+    const pending = this.#requests.get(key);
+    if (pending) pending.n++;
+    else this.#requests.set(key, { labels: { method, route, status: String(status) }, n: 1 });
+  }
   readonly httpDuration = new Histogram({
     name: 'rostra_http_request_duration_seconds',
     help: 'HTTP request duration by route pattern',

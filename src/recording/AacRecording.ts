@@ -11,6 +11,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { logger } from '../log/Logger.js';
 import { m4aFile, readFragments, type AacSamples } from './M4aFile.js';
+import { AAC_CUT_TOLERANCE_SECONDS, trimmedPlaylist } from './ReplayTrim.js';
 import {
   PLAYLIST_FILE,
   finishDir,
@@ -43,19 +44,22 @@ const building = new Map<string, Promise<string | undefined>>();
 /**
  * The path of the recording's `.m4a`, built from the finished AAC rendition the first time it is asked
  * for (atomically, so a reader never sees half a file); undefined when there is no AAC rendition.
+ * `fromSeconds`: the replay's trim (ReplayTrim.ts); a trimmed replay's file is built beside the whole one.
  */
-export function ensureM4a(dir: string): Promise<string | undefined> {
-  let pending = building.get(dir);
+export function ensureM4a(dir: string, fromSeconds = 0): Promise<string | undefined> {
+  const key = `${dir}\n${fromSeconds}`;
+  let pending = building.get(key);
   if (!pending) {
-    pending = buildM4a(dir).finally(() => building.delete(dir));
-    building.set(dir, pending);
+    pending = buildM4a(dir, fromSeconds).finally(() => building.delete(key));
+    building.set(key, pending);
   }
   return pending;
 }
 
-async function buildM4a(dir: string): Promise<string | undefined> {
+async function buildM4a(dir: string, fromSeconds: number): Promise<string | undefined> {
   const aac = aacDirOf(dir);
-  const path = join(aac, M4A_FILE);
+  const name = fromSeconds > 0 ? `recording-from${Math.round(fromSeconds * 1000)}ms.m4a` : M4A_FILE;
+  const path = join(aac, name);
   if (!(await hasAacReplay(dir))) return undefined;
   try {
     await stat(path);
@@ -63,7 +67,11 @@ async function buildM4a(dir: string): Promise<string | undefined> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  const playlist = await readFile(join(aac, PLAYLIST_FILE), 'utf8');
+  const playlist =
+    fromSeconds > 0
+      ? await trimmedPlaylist(aac, fromSeconds, AAC_CUT_TOLERANCE_SECONDS)
+      : await readFile(join(aac, PLAYLIST_FILE), 'utf8');
+  if (playlist === undefined) return undefined;
   const samples: AacSamples = { sizes: [], durations: [], data: [] };
   for (const uri of playlist.split('\n').filter((l) => l !== '' && !l.startsWith('#'))) {
     if (!/^seg\d{1,9}\.m4s$/.test(uri)) throw new TypeError(`unexpected segment URI ${uri}`);
@@ -73,7 +81,7 @@ async function buildM4a(dir: string): Promise<string | undefined> {
   const seconds = samples.durations.reduce((a, b) => a + b, 0) / 48_000;
   const bytes = samples.sizes.reduce((a, b) => a + b, 0);
   const bitrate = Math.max(1, Math.round((bytes * 8) / Math.max(seconds, 1e-3)));
-  await writeAtomic(aac, M4A_FILE, m4aFile(samples, bitrate));
+  await writeAtomic(aac, name, m4aFile(samples, bitrate));
   log.info({ dir, seconds: Math.round(seconds) }, 'built the recording’s .m4a');
   return path;
 }

@@ -65,8 +65,15 @@ export function readFragments(segment: Uint8Array, into: AacSamples): void {
   }
 }
 
-/** The whole `.m4a` for the samples of a recording's AAC rendition. */
-export function m4aFile(samples: AacSamples, bitrate: number): Bytes {
+/**
+ * The whole `.m4a` for the samples of a recording's AAC rendition. `track` replaces the AAC sample entry
+ * and brands (a clip of an Opus recording carries the `Opus` entry of its init segment).
+ */
+export function m4aFile(
+  samples: AacSamples,
+  bitrate: number,
+  track?: { sampleEntry: Bytes; brands: readonly string[] },
+): Bytes {
   const count = samples.sizes.length;
   if (count === 0) throw new TypeError('an .m4a needs at least one sample');
   const duration = samples.durations.reduce((a, b) => a + b, 0);
@@ -80,13 +87,14 @@ export function m4aFile(samples: AacSamples, bitrate: number): Bytes {
   const stts = fullBox('stts', 0, 0, u32(runs.length), ...runs.flatMap(([n, d]) => [u32(n), u32(d)]));
   const stsc = fullBox('stsc', 0, 0, u32(1), u32(1), u32(count), u32(1)); // one chunk holds every sample
   const stsz = fullBox('stsz', 0, 0, u32(0), u32(count), ...samples.sizes.map((s) => u32(s)));
-  const ftyp = box('ftyp', ascii4('M4A '), u32(0), ascii4('M4A '), ascii4('mp42'), ascii4('isom'));
+  const brands = track?.brands ?? ['M4A ', 'M4A ', 'mp42', 'isom'];
+  const ftyp = box('ftyp', ascii4(brands[0] ?? 'isom'), u32(0), ...brands.slice(1).map(ascii4));
   const moov = (chunkOffset: number) =>
     box(
       'moov',
       movieHeader(duration),
       audioTrack(
-        aacSampleEntry({ bitrate }),
+        track?.sampleEntry ?? aacSampleEntry({ bitrate }),
         [stts, stsc, stsz, fullBox('stco', 0, 0, u32(1), u32(chunkOffset))],
         duration,
       ),

@@ -15,6 +15,9 @@ import { finishDir, isUnfinished, readFinished, recoverDir } from './recordingFi
 import { recoverInterrupted } from './recoverInterrupted.js';
 import { aacDirOf, finishAacDir } from './AacRecording.js';
 import { RetentionSweeper } from './RetentionSweeper.js';
+import { MIN_TRIMMED_SECONDS, readRecordedSessions, trimSessions } from './ReplayTrim.js';
+import { RostraError } from '../errors/index.js';
+import { TtlCache } from '../util/TtlCache.js';
 
 const log = logger('recording');
 const DAY_MS = 86_400_000;
@@ -50,6 +53,8 @@ export class Recordings {
   readonly #opts: RecordingsOptions;
   readonly #recorders = new Map<string, Promise<SpaceRecorder | undefined>>();
   readonly #sweeper: RetentionSweeper;
+  /** Each replay's trim, read from the Store at most every 2 s per node (the file routes ask per request). */
+  readonly #trims = new TtlCache<string, number>(2000);
   #closed = false;
 
   constructor(opts: RecordingsOptions) {
@@ -147,6 +152,37 @@ export class Recordings {
     }
     const expiresAt = Date.parse(rec.finishedAt) + this.#opts.retentionDays * DAY_MS;
     return expiresAt <= this.#now() ? { kind: 'none' } : { kind: 'ready', recording: rec };
+  }
+
+  /**
+   * Cuts the start of a finished replay (ReplayTrim.ts): `startSeconds` is in the recording's own time,
+   * 0 puts the start back. Returns where the replay now starts (the first segment boundary at or after it).
+   */
+  async trim(spaceId: string, recording: Recording, startSeconds: number): Promise<number> {
+    const full = recording.durationSeconds + recording.trimStartSeconds;
+    const refuse = () =>
+      new RostraError(
+        'invalid_trim',
+        `The replay may start from 0 s up to ${MIN_TRIMMED_SECONDS} s before its end (${full.toFixed(1)} s).`,
+        { details: { recordingSeconds: full, maxStartSeconds: Math.max(0, full - MIN_TRIMMED_SECONDS) } },
+      );
+    if (!(startSeconds >= 0 && startSeconds < full - MIN_TRIMMED_SECONDS)) throw refuse();
+    const cut = trimSessions(await readRecordedSessions(this.#dir(spaceId)), startSeconds);
+    if (!cut) throw refuse();
+    if (!(await this.#opts.store.recordings.setTrim(spaceId, cut.cutSeconds)))
+      throw new RostraError('not_found', 'This space has no replay.');
+    this.#trims.delete(spaceId);
+    return cut.cutSeconds;
+  }
+
+  /** Where the replay of a space starts (0 when it was never trimmed). */
+  async trimOf(spaceId: string): Promise<number> {
+    const nowMs = Date.now();
+    const cached = this.#trims.get(spaceId, nowMs);
+    if (cached !== undefined) return cached;
+    const trim = (await this.#opts.store.recordings.get(spaceId))?.trimStartSeconds ?? 0;
+    this.#trims.set(spaceId, trim, nowMs);
+    return trim;
   }
 
   /** Counts a play (atomic in the Store); undefined if there is no playable replay. */

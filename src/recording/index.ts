@@ -9,3 +9,4 @@ export { Recordings, type RecordingsOptions, type RecordableMedia, type ReplaySt
 export { recoverInterrupted, type RecoverOptions, type RecoveredRecording } from './recoverInterrupted.js';
 export { RetentionSweeper, type RetentionSweeperOptions } from './RetentionSweeper.js';
 export { renderReplayPlaylist } from './ReplayPlaylist.js';
+export { Clips, CLIP_SECONDS, type ClipsOptions, type ClipRequest } from './Clips.js';

@@ -25,6 +25,8 @@ import { StagePresence } from '../control/StagePresence.js';
 import { SpaceAnalytics } from '../control/SpaceAnalytics.js';
 import { analyticsRoutes } from '../api/routes/analytics.js';
 import { registerTimeShift } from '../api/routes/timeshift.js';
+import { clipPreviewSource, clipRoutes, registerClipFiles } from '../api/routes/clips.js';
+import { Clips } from '../recording/Clips.js';
 
 const log = logger('node');
 
@@ -55,6 +57,8 @@ export class RostraNode {
   readonly plane: ControlPlane;
   readonly media: MediaPlane;
   readonly recordings: Recordings | undefined;
+  /** Clips cut from recordings (on a node without a data dir, every request answers no_recording). */
+  readonly clips: Clips;
   readonly http: HttpServer;
   /** Which node runs each live space's media (a lease in the Bus). */
   readonly ownership: MediaOwnership;
@@ -75,6 +79,7 @@ export class RostraNode {
     plane: ControlPlane;
     media: MediaPlane;
     recordings: Recordings | undefined;
+    clips: Clips;
     http: HttpServer;
     ownsStore: boolean;
     ownsBus: boolean;
@@ -107,6 +112,7 @@ export class RostraNode {
     this.plane = parts.plane;
     this.media = parts.media;
     this.recordings = parts.recordings;
+    this.clips = parts.clips;
     this.http = parts.http;
     this.#ownsStore = parts.ownsStore;
     this.#ownsBus = parts.ownsBus;
@@ -141,6 +147,11 @@ export class RostraNode {
               recordingsDir: join(config.dataDir, 'recordings'),
               retentionDays: config.media.retentionDays,
             });
+      const clips = new Clips({
+        store,
+        recordingsDir: recordings?.recordingsDir,
+        retentionDays: config.media.clipRetentionDays,
+      });
       const metrics = new Metrics();
       const analytics = new SpaceAnalytics({ store, bus, clock: plane.ctx.clock });
       // One owner per live space in a cluster: media is created only under the space's lease. The
@@ -185,6 +196,7 @@ export class RostraNode {
         ),
       );
       await recordings?.start();
+      await clips.start();
       const http = await HttpServer.create({
         plane,
         metrics,
@@ -195,6 +207,7 @@ export class RostraNode {
           ...liveRoutes(plane, media, metrics),
           ...(recordings ? replayRoutes({ plane, recordings }) : []),
           ...analyticsRoutes(plane, analytics),
+          ...clipRoutes({ plane, clips, recordings }),
         ],
         configure: (app) => {
           registerOwnerProxy(app, {
@@ -204,9 +217,11 @@ export class RostraNode {
           });
           if (recordings) registerReplayFiles(app, { recordings });
           if (recordings) registerTimeShift(app, { plane, recordings });
+          registerClipFiles(app, { clips });
         },
         ...(opts.webDist !== undefined ? { webDist: opts.webDist } : {}),
         ...(opts.checkResponses ? { checkResponses: true } : {}),
+        clipPreview: clipPreviewSource({ plane, clips }),
       });
       return new RostraNode({
         ownership,
@@ -216,6 +231,7 @@ export class RostraNode {
         plane,
         media,
         recordings,
+        clips,
         http,
         analytics,
         ownsStore: !opts.store,
@@ -252,6 +268,7 @@ export class RostraNode {
       await this.http.close();
       await this.media.close();
       await this.recordings?.close();
+      await this.clips.close();
       await this.plane.close();
       if (this.#ownsBus) await this.bus.close();
       if (this.#ownsStore) await this.store.close();

@@ -69,6 +69,11 @@ export class StageRoom implements StageAudioSource, StageAudioSink {
     return [...this.#peers.values()].filter((p) => p.state === 'connected').map((p) => p.speakerId);
   }
 
+  /** Every user's current peer, in any state (the stage worker mirrors them to the main thread). */
+  sessions(): { userId: string; id: string; state: SpeakerPeer['state'] }[] {
+    return [...this.#peers.values()].map((p) => ({ userId: p.speakerId, id: p.id, state: p.state }));
+  }
+
   /** The current peer of a user (for stats and tests), if any. */
   peer(userId: string): SpeakerPeer | undefined {
     return this.#peers.get(userId);

@@ -6,6 +6,8 @@ import { iso, isoOrNull } from './rows.js';
 export interface RecordingRow {
   space_id: string;
   duration_s: number | string;
+  /** Absent in rows read without it (taken as 0). */
+  trim_start_s?: number | string;
   plays: number | string | bigint;
   created_at: Date;
   finished_at: Date | null;
@@ -16,7 +18,9 @@ export function toRecording(r: RecordingRow): Recording {
   return {
     spaceId: r.space_id,
     // pg returns bigint as a string and PGlite may as a bigint; a play count fits a double for ever.
-    durationSeconds: Number(r.duration_s),
+    // What a listener gets: the part after the trim point.
+    durationSeconds: Math.max(0, Number(r.duration_s) - Number(r.trim_start_s ?? 0)),
+    trimStartSeconds: Number(r.trim_start_s ?? 0),
     plays: Number(r.plays),
     createdAt: iso(r.created_at),
     finishedAt: isoOrNull(r.finished_at),
@@ -70,6 +74,15 @@ export class SqlRecordings implements RecordingRepo {
     const rows = await this.#db.query(
       `UPDATE recordings SET deleted_at = coalesce(deleted_at, $2) WHERE space_id = $1 RETURNING space_id`,
       [spaceId, at],
+    );
+    return rows.length > 0;
+  }
+
+  async setTrim(spaceId: string, startSeconds: number): Promise<boolean> {
+    const rows = await this.#db.query(
+      `UPDATE recordings SET trim_start_s = $2
+       WHERE space_id = $1 AND finished_at IS NOT NULL AND deleted_at IS NULL RETURNING space_id`,
+      [spaceId, startSeconds],
     );
     return rows.length > 0;
   }

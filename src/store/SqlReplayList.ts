@@ -8,7 +8,9 @@ import type { RecentReplay, ReplayListRepo } from './Store.js';
 import { decodeCursor, encodeCursor, iso, toSpace, type SpaceRow } from './rows.js';
 
 type Row = SpaceRow &
-  Pick<RecordingRow, 'duration_s' | 'plays' | 'finished_at' | 'deleted_at'> & { rec_created_at: Date };
+  Pick<RecordingRow, 'duration_s' | 'trim_start_s' | 'plays' | 'finished_at' | 'deleted_at'> & {
+    rec_created_at: Date;
+  };
 
 export class SqlReplayList implements ReplayListRepo {
   readonly #db: SqlClient;
@@ -30,7 +32,7 @@ export class SqlReplayList implements ReplayListRepo {
       where += ' AND (r.finished_at, r.space_id) < ($2::timestamptz, $3)';
     }
     const rows = await this.#db.query<Row>(
-      `SELECT s.*, r.duration_s, r.plays, r.created_at AS rec_created_at, r.finished_at, r.deleted_at
+      `SELECT s.*, r.duration_s, r.trim_start_s, r.plays, r.created_at AS rec_created_at, r.finished_at, r.deleted_at
          FROM recordings r JOIN spaces s ON s.id = r.space_id
         WHERE ${where}
         ORDER BY r.finished_at DESC, r.space_id DESC
@@ -45,6 +47,7 @@ export class SqlReplayList implements ReplayListRepo {
         recording: toRecording({
           space_id: r.id,
           duration_s: r.duration_s,
+          trim_start_s: r.trim_start_s,
           plays: r.plays,
           created_at: r.rec_created_at,
           finished_at: r.finished_at,

@@ -8,6 +8,7 @@ import { decodeCursor, encodeCursor, iso, toSpace, type SpaceRow } from './rows.
 const ORDER = {
   live: { column: 'started_at', dir: 'DESC' },
   scheduled: { column: 'scheduled_for', dir: 'ASC' },
+  backstage: { column: 'scheduled_for', dir: 'ASC' },
   ended: { column: 'ended_at', dir: 'DESC' },
   cancelled: { column: 'ended_at', dir: 'DESC' },
 } as const satisfies Record<SpaceState, { column: keyof SpaceRow; dir: 'ASC' | 'DESC' }>;

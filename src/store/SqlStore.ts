@@ -7,6 +7,8 @@ import { SqlRemovals } from './SqlRemovals.js';
 import { SqlPins } from './SqlPins.js';
 import { SqlReplayList } from './SqlReplayList.js';
 import { SqlAnalytics } from './SqlAnalytics.js';
+import { SqlClips } from './SqlClips.js';
+import { SqlAvatars } from './SqlAvatars.js';
 import { SqlRequests } from './SqlRequests.js';
 import { SqlSessions } from './SqlSessions.js';
 import { SqlSpaces } from './SqlSpaces.js';
@@ -30,6 +32,8 @@ export class SqlStore implements Store {
   readonly pins: SqlPins;
   readonly replays: SqlReplayList;
   readonly analytics: SqlAnalytics;
+  readonly clips: SqlClips;
+  readonly avatars: SqlAvatars;
   readonly #db: SqlClient;
 
   constructor(db: SqlClient) {
@@ -46,6 +50,8 @@ export class SqlStore implements Store {
     this.pins = new SqlPins(db);
     this.replays = new SqlReplayList(db);
     this.analytics = new SqlAnalytics(db);
+    this.clips = new SqlClips(db);
+    this.avatars = new SqlAvatars(db);
   }
 
   async migrate(): Promise<void> {

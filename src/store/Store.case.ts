@@ -6,8 +6,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Space } from '../domain/types.js';
 import { newId } from '../util/ids.js';
+import { storeClipCases } from './Store.clips.case.js';
 import { storeEdgeCases } from './Store.edges.case.js';
 import { storeExperienceCases } from './Store.experience.case.js';
+import { storePolishCases } from './Store.polish.case.js';
 import type { Store } from './Store.js';
 
 const LIMITS = { maxCohosts: 2, maxSpeakers: 10 };
@@ -298,6 +300,7 @@ export function runStoreSuite(name: string, open: () => Promise<Store>): void {
       assert.deepEqual(created, {
         spaceId: s.id,
         durationSeconds: 0,
+        trimStartSeconds: 0,
         plays: 0,
         createdAt: '2026-01-01T00:00:00.000Z',
         finishedAt: null,
@@ -319,6 +322,7 @@ export function runStoreSuite(name: string, open: () => Promise<Store>): void {
       assert.deepEqual(await store.recordings.get(s.id), {
         ...created,
         durationSeconds: 12.5,
+        trimStartSeconds: 0,
         plays: 20,
         finishedAt: '2026-01-01T01:00:00.000Z',
       });
@@ -361,5 +365,7 @@ export function runStoreSuite(name: string, open: () => Promise<Store>): void {
 
     storeEdgeCases(() => store);
     storeExperienceCases(() => store);
+    storePolishCases(() => store);
+    storeClipCases(() => store);
   });
 }

@@ -137,6 +137,7 @@ export function storeExperienceCases(getStore: () => Store): void {
     assert.deepEqual(all[1]?.recording, {
       spaceId: a.id,
       durationSeconds: 61.5,
+      trimStartSeconds: 0,
       plays: 1,
       createdAt: '2026-02-01T10:00:00.000Z',
       finishedAt: '2026-02-01T11:00:00.000Z',

@@ -146,6 +146,8 @@ export interface Recording {
   readonly durationSeconds: number;
   readonly plays: number;
   readonly createdAt: string;
+  /** Where the replay starts (the host cut what came before); durationSeconds is what is left after it. */
+  readonly trimStartSeconds: number;
   /** When the replay became available; null while recording (or interrupted). */
   readonly finishedAt: string | null;
   /** When its files were deleted (by the host or retention); null while it exists. */
@@ -164,6 +166,26 @@ export interface RecordingRepo {
   markDeleted(spaceId: string, at: string): Promise<boolean>;
   /** Finished, not deleted, finished before `before`: what retention deletes. Oldest first. */
   listExpired(before: string, limit: number): Promise<Recording[]>;
+  /** Sets where the replay starts (seconds into the files); false if it is not finished or was deleted. */
+  setTrim(spaceId: string, startSeconds: number): Promise<boolean>;
+}
+
+/** A user's photo, already re-encoded (control/Avatars.ts): what the server sends as it is. */
+export interface Avatar {
+  readonly userId: string;
+  readonly image: Uint8Array;
+  readonly contentType: string;
+  /** Changes with every upload: the ETag, and the `?v=` of the avatar's URL in user views. */
+  readonly version: string;
+  readonly updatedAt: string;
+}
+
+export interface AvatarRepo {
+  /** Replaces the user's avatar and sets their avatar version, in one transaction. */
+  put(avatar: Avatar): Promise<void>;
+  get(userId: string): Promise<Avatar | undefined>;
+  /** Returns whether there was one. */
+  remove(userId: string): Promise<boolean>;
 }
 
 /** A link the host or a co-host pinned to the top of a space. The server never fetches it. */
@@ -223,6 +245,37 @@ export interface AnalyticsRepo {
   get(spaceId: string, maxPoints: number): Promise<SpaceStats>;
 }
 
+/** A clip: a short standalone file cut from a space's recording (recording/Clips.ts). */
+export interface Clip {
+  readonly id: string;
+  readonly spaceId: string;
+  /** The recording it was cut from (a recording's key is its space's id). */
+  readonly recordingId: string;
+  /** Seconds from the start of the recording. */
+  readonly startSeconds: number;
+  readonly endSeconds: number;
+  /** The audio in the file: AAC-LC when the recording has its AAC rendition, else Opus. */
+  readonly codec: 'aac' | 'opus';
+  /** Who made it; null for an anonymous listener (or a deleted account). */
+  readonly creatorId: string | null;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  /** When it was deleted (by its maker, the host, a co-host or retention); null while it exists. */
+  readonly deletedAt: string | null;
+}
+
+export interface ClipRepo {
+  create(clip: Omit<Clip, 'deletedAt'>): Promise<Clip>;
+  get(id: string): Promise<Clip | undefined>;
+  byIds(ids: readonly string[]): Promise<Clip[]>;
+  /** Not deleted and not expired at `now`, newest first. */
+  listForSpace(spaceId: string, now: string, limit: number): Promise<Clip[]>;
+  /** Idempotent: the first deletion's time is kept. Returns whether the row exists. */
+  markDeleted(id: string, at: string): Promise<boolean>;
+  /** Not deleted, expired before `now`: what retention deletes. Oldest first. */
+  listExpired(now: string, limit: number): Promise<Clip[]>;
+}
+
 export interface Store {
   readonly kind: 'pglite' | 'postgres';
   readonly users: UserRepo;
@@ -236,6 +289,8 @@ export interface Store {
   readonly pins: PinRepo;
   readonly replays: ReplayListRepo;
   readonly analytics: AnalyticsRepo;
+  readonly clips: ClipRepo;
+  readonly avatars: AvatarRepo;
   /** Applies pending migrations; safe to run on every start and from several processes at once. */
   migrate(): Promise<void>;
   /** Idempotent. */

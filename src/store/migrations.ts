@@ -165,6 +165,58 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 40,
+    name: 'clips',
+    // A clip is a standalone file cut from a recording (recording/Clips.ts). Rows are kept after deletion
+    // (deleted_at) so a shared link answers 410 rather than 404; the file itself is removed.
+    sql: `
+      CREATE TABLE clips (
+        id text PRIMARY KEY,
+        space_id text NOT NULL REFERENCES spaces(id) ON DELETE CASCADE,
+        recording_id text NOT NULL REFERENCES recordings(space_id) ON DELETE CASCADE,
+        start_s double precision NOT NULL,
+        end_s double precision NOT NULL,
+        codec text NOT NULL CHECK (codec IN ('aac', 'opus')),
+        creator_id text REFERENCES users(id) ON DELETE SET NULL,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        deleted_at timestamptz
+      );
+      CREATE INDEX clips_space ON clips (space_id, created_at DESC, id);
+      CREATE INDEX clips_expiry ON clips (expires_at, id) WHERE deleted_at IS NULL;
+    `,
+  },
+  {
+    version: 50,
+    name: 'backstage',
+    // A scheduled space's hosts can meet on stage before it goes live (scheduled → backstage → live).
+    // The state check is the one version 1 declared inline (Postgres names it spaces_state_check).
+    sql: `
+      ALTER TABLE spaces DROP CONSTRAINT spaces_state_check;
+      ALTER TABLE spaces ADD CONSTRAINT spaces_state_check
+        CHECK (state IN ('scheduled', 'live', 'ended', 'cancelled', 'backstage'));
+      CREATE INDEX spaces_backstage ON spaces (scheduled_for, id) WHERE state = 'backstage';
+    `,
+  },
+  {
+    version: 60,
+    name: 'avatars and recording trim',
+    // An avatar is a small re-encoded image (tens of KB), kept in the Store so that any node serves it;
+    // users.avatar_version (its ETag) rides along every user read, so views link it without a second query.
+    // A recording's trim is an offset into its files (which are never rewritten).
+    sql: `
+      CREATE TABLE avatars (
+        user_id text PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        image bytea NOT NULL,
+        content_type text NOT NULL,
+        version text NOT NULL,
+        updated_at timestamptz NOT NULL
+      );
+      ALTER TABLE users ADD COLUMN avatar_version text;
+      ALTER TABLE recordings ADD COLUMN trim_start_s double precision NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 /** Serialises migrating nodes (released at commit); one key per schema, so test schemas do not wait on each other. */

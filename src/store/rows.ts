@@ -1,6 +1,13 @@
 /** Row → record conversion shared by the SQL repositories. */
 import { RostraError } from '../errors/index.js';
-import type { Space, SpaceState, StageMember, StageRole, User } from '../domain/types.js';
+import {
+  avatarPath,
+  type Space,
+  type SpaceState,
+  type StageMember,
+  type StageRole,
+  type User,
+} from '../domain/types.js';
 
 export const iso = (v: unknown): string =>
   v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString();
@@ -12,10 +19,17 @@ export interface UserRow {
   display_name: string;
   password_hash: string;
   created_at: Date;
+  avatar_version?: string | null;
 }
 
 export function toUser(r: UserRow): User {
-  return { id: r.id, handle: r.handle, displayName: r.display_name, createdAt: iso(r.created_at) };
+  return {
+    id: r.id,
+    handle: r.handle,
+    displayName: r.display_name,
+    createdAt: iso(r.created_at),
+    ...(r.avatar_version ? { avatarUrl: avatarPath(r.id, r.avatar_version) } : {}),
+  };
 }
 
 export interface SpaceRow {

@@ -17,6 +17,7 @@ import { RostraClient } from '../../src/client/index.js';
 import { LiveListener, type ListenReport } from '../../src/listener/index.js';
 import { EdgeNginx } from '../../src/testing/Nginx.js';
 import { ServeProcess } from '../../src/testing/ServeProcess.js';
+import { until as untilState } from '../../src/testing/until.js';
 
 const dbUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -24,20 +25,9 @@ const schema = `rostra_cluster_${randomBytes(5).toString('hex')}`;
 const secret = randomBytes(32).toString('base64url');
 const LEASE_MS = 2000;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined> | T | undefined,
-  ms = 60_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`not in time: ${what}`);
-    await sleep(100);
-  }
-}
+// Failover takes a lease's life and a reconnect or two: a longer deadline than the default.
+const until = <T>(what: string, fn: () => Promise<T | undefined> | T | undefined) =>
+  untilState(what, fn, { timeoutMs: 60_000, everyMs: 100 });
 
 let admin: pg.Client;
 let dataDir: string;

@@ -14,20 +14,11 @@ import { MediaOwnership } from '../../src/media/MediaOwnership.js';
 import type { RostraNode } from '../../src/server/RostraNode.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { openTestNode, signUp, TestClient, type TestUser } from '../../src/testing/TestNode.js';
+import { until } from '../../src/testing/until.js';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `rostra-cluster-${randomBytes(4).toString('hex')}:`;
 const secret = randomBytes(32).toString('base64url');
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`not in time: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('one owner per live space across nodes', () => {
   let store: Store;

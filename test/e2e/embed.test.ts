@@ -14,6 +14,7 @@ import { SpeakerBot } from '../../src/bot/index.js';
 import type { RostraNode } from '../../src/server/RostraNode.js';
 import { launchChromium } from '../../src/testing/Browser.js';
 import { openTestNode, signUp } from '../../src/testing/TestNode.js';
+import { until } from '../../src/testing/until.js';
 import { PROBE_SCRIPT, type ToneLevels } from './audioProbe.js';
 
 let node: RostraNode;
@@ -84,21 +85,23 @@ after(async () => {
 
 /** Polls the probe in `where` until 440 Hz stands out; returns the last levels (a deadline, not a bound). */
 async function hears440(where: Page | Frame, kind: string): Promise<ToneLevels> {
-  const deadline = performance.now() + 60_000;
   let last: ToneLevels | undefined;
-  for (;;) {
-    const levels = (await where.evaluate(() =>
-      (window as unknown as { __probe: { levels(f: number[]): unknown } }).__probe.levels([440, 1000]),
-    )) as ToneLevels[];
-    last = levels.find((l) => l.kind === kind);
-    const db = last?.db;
-    if (db && (db['440'] ?? -200) > -60 && (db['440'] ?? -200) > (db['1000'] ?? -200) + 20)
-      return last as ToneLevels;
-    const error = await where.evaluate(() => (window as unknown as { __error?: string }).__error);
-    assert.equal(error, undefined, 'the player failed');
-    assert.ok(performance.now() < deadline, `no 440 Hz in ${kind}: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  return until(
+    () => `no 440 Hz in ${kind}: ${JSON.stringify(last)}`,
+    async () => {
+      const levels = (await where.evaluate(() =>
+        (window as unknown as { __probe: { levels(f: number[]): unknown } }).__probe.levels([440, 1000]),
+      )) as ToneLevels[];
+      last = levels.find((l) => l.kind === kind);
+      const db = last?.db;
+      if (db && (db['440'] ?? -200) > -60 && (db['440'] ?? -200) > (db['1000'] ?? -200) + 20)
+        return last as ToneLevels;
+      const error = await where.evaluate(() => (window as unknown as { __error?: string }).__error);
+      assert.equal(error, undefined, 'the player failed');
+      return undefined;
+    },
+    { timeoutMs: 60_000, everyMs: 250 },
+  );
 }
 
 test('a page on another origin plays the live space through the embed <iframe>', async () => {

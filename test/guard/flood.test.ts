@@ -1,17 +1,20 @@
 /**
  * A small, bounded flood on loopback (the full form is `npm run bench -- flood`). It checks behaviour, not
- * timing: slow and idle sockets are closed by their deadlines, connections are capped per address, and a
- * real listener is admitted while another address floods the join path. Loopback has all of 127/8, so
- * the attacker and the real listener get addresses (and /24 prefixes) of their own.
+ * timing: slow, silent and idle sockets are closed by their deadlines, connections are capped per address,
+ * a real listener is admitted while another address floods the join path, and a listener already in gets
+ * every part (counted) while junk, forged tickets and slow sockets flood the node, with no 5xx. Loopback
+ * has all of 127/8, so the attacker and the real listener get addresses (and /24 prefixes) of their own.
  */
 import assert from 'node:assert/strict';
 import { request, Agent } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
+import { SpeakerBot } from '../../src/bot/index.js';
 import type { RostraNode } from '../../src/server/RostraNode.js';
 import { openTestNode } from '../../src/testing/TestNode.js';
-import { account, until } from './guard.case.js';
+import { until } from '../../src/testing/until.js';
+import { account } from './guard.case.js';
 
 let node: RostraNode;
 let port: number;
@@ -19,6 +22,7 @@ let port: number;
 before(async () => {
   node = await openTestNode({
     config: {
+      media: { partTargetMs: 200, segmentTargetS: 1 },
       limits: { listenersPerNode: 5 },
       guard: {
         headersTimeoutMs: 500,
@@ -44,6 +48,7 @@ function closed(socket: Socket | WebSocket): Promise<void> {
 function rawSocket(localAddress: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const s = connect({ host: '127.0.0.1', port, localAddress }, () => resolve(s));
+    s.resume(); // read what the server answers (a 408), so that its close reaches us
     s.once('error', reject);
   });
 }
@@ -80,10 +85,24 @@ function post(path: string, body: unknown, localAddress: string, agent: Agent) {
   );
 }
 
+/** A GET over real HTTP from a chosen loopback address; the status only. */
+function get(path: string, localAddress: string, agent: Agent): Promise<number> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path, localAddress, agent }, (res) => {
+      res.resume();
+      res.once('end', () => resolve(res.statusCode ?? 0));
+    })
+      .once('error', reject)
+      .end();
+  });
+}
+
 describe('a bounded flood', () => {
-  test('slowloris sockets that never finish their headers are closed by the deadline; others are served', async () => {
+  test('slowloris sockets that never finish their headers, and silent ones, are closed by the deadline; others are served', async () => {
     const sockets = await Promise.all(Array.from({ length: 20 }, () => rawSocket('127.0.10.1')));
-    const all = Promise.all(sockets.map(closed));
+    // Connected, and not a byte sent: the same deadline applies.
+    const silent = await Promise.all(Array.from({ length: 5 }, () => rawSocket('127.0.10.2')));
+    const all = Promise.all([...sockets, ...silent].map(closed));
     for (const s of sockets) s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
     // Trickle a header line now and then, as slowloris does: the socket is never idle, the headers never end.
     const trickle = setInterval(() => {
@@ -97,6 +116,31 @@ describe('a bounded flood', () => {
       clearInterval(trickle);
     }
     assert.ok(sockets.every((s) => s.destroyed || s.readableEnded));
+  });
+
+  test('a body trickled byte by byte is cut off by the request deadline, before it is complete', async () => {
+    const s = await rawSocket('127.0.10.3');
+    const gone = closed(s);
+    let answer = '';
+    s.on('data', (d: Buffer) => (answer += d.toString()));
+    const length = 10_000;
+    s.write(
+      `POST /api/v1/auth/signin HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n{`,
+    );
+    let sent = 1;
+    const trickle = setInterval(() => {
+      if (!s.destroyed && sent < length - 1) {
+        s.write(' ');
+        sent++;
+      }
+    }, 50);
+    try {
+      await gone;
+    } finally {
+      clearInterval(trickle);
+    }
+    assert.ok(sent < length - 1, 'closed before the body was complete');
+    assert.doesNotMatch(answer, /^HTTP\/1\.1 5/, 'no 5xx');
   });
 
   test('connections are capped per address: the one past the cap is closed at once', async () => {
@@ -135,6 +179,78 @@ describe('a bounded flood', () => {
     } finally {
       active.terminate();
     }
+  });
+
+  test('a listener already in gets every part while junk, forged tickets and slow sockets flood the node; no 5xx', async () => {
+    const host = await account(node);
+    const id = (await host.client.post<{ id: string }>('/api/v1/spaces', { title: 'On air' })).body.id;
+    const bot = new SpeakerBot({
+      connectTimeoutMs: 60_000, // a deadline for a busy machine
+      whipUrl: `http://127.0.0.1:${port}/api/v1/spaces/${id}/whip`,
+      token: host.token,
+      audio: { kind: 'tone', frequencyHz: 440, levelDbfs: -12 },
+    });
+    await bot.start();
+    const base = `http://127.0.0.1:${port}/live/${id}/`;
+    const joined = await post(`/api/v1/spaces/${id}/listen`, {}, '127.0.15.1', new Agent());
+    const headers = { cookie: `rostra_ticket=${joined.json.ticket ?? ''}` };
+    assert.equal((await fetch(`${base}audio.m3u8`, { headers })).status, 200);
+    const media = await until('the space has media on this node', () => node.media.get(id));
+    const nextPart = () => new Promise<void>((resolve) => media.packager.once('part', () => resolve()));
+    // The flood: forged tickets and junk bodies from one address, slowloris from another.
+    const junkAgent = new Agent({ keepAlive: true, maxSockets: 8 });
+    const statuses = new Map<number, number>();
+    let stop = false;
+    const junk = Promise.all(
+      Array.from({ length: 8 }, async (_, w) => {
+        for (let i = 0; !stop; i++) {
+          // A connection the server cut (refused before its body was read) counts as 0: not a 5xx.
+          const status = await (
+            (i + w) % 2 === 0
+              ? get(`/live/${id}/audio.m3u8?ticket=forged${i}`, '127.0.16.1', junkAgent)
+              : post(`/api/v1/spaces/${id}/listen`, { ticket: 42 }, '127.0.16.1', junkAgent).then(
+                  (r) => r.status,
+                )
+          ).catch(() => 0);
+          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        }
+      }),
+    );
+    const slow = await Promise.all(Array.from({ length: 10 }, () => rawSocket('127.0.17.1')));
+    for (const s of slow) s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+    const slowGone = Promise.all(slow.map(closed));
+    const fetched: string[] = [];
+    try {
+      // Every part the packager cuts during the flood is listed and served to the listener.
+      for (let n = 0; n < 10; n++) {
+        await nextPart();
+        const playlist = await fetch(`${base}audio.m3u8`, { headers });
+        assert.equal(playlist.status, 200);
+        const parts = [...(await playlist.text()).matchAll(/#EXT-X-PART:[^\n]*URI="([^"]+)"/g)];
+        const last = parts.at(-1)?.[1];
+        assert.ok(last !== undefined, 'the playlist lists parts');
+        const part = await fetch(new URL(last, base), { headers });
+        assert.equal(part.status, 200);
+        assert.ok((await part.arrayBuffer()).byteLength > 0);
+        fetched.push(last);
+      }
+      await slowGone; // the slowloris sockets went by their deadline meanwhile
+    } finally {
+      stop = true;
+      await junk;
+      junkAgent.destroy();
+      for (const s of slow) s.destroy();
+      await bot.stop();
+      // Out again, so the node's cap of 5 is whole for the next test.
+      await post(`/api/v1/spaces/${id}/leave`, { ticket: joined.json.ticket }, '127.0.15.1', new Agent());
+    }
+    assert.equal(new Set(fetched).size, 10, `a new part each time: ${fetched.join(' ')}`);
+    assert.ok((statuses.get(403) ?? 0) > 0, 'forged tickets were refused');
+    assert.deepEqual(
+      [...statuses.keys()].filter((s) => s >= 500),
+      [],
+      `no 5xx: ${JSON.stringify([...statuses])}`,
+    );
   });
 
   test('a real listener is admitted and counted while another address floods the join path', async () => {

@@ -9,11 +9,14 @@ import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import type { Bus } from '../../src/bus/index.js';
 import type { ConfigInput } from '../../src/config/Config.js';
+import { ManualClock } from '../../src/control/Clock.js';
 import { FixedPressureSource } from '../../src/guard/index.js';
+import { Revocations } from '../../src/guard/Revocations.js';
 import type { RostraNode } from '../../src/server/RostraNode.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { EventClient } from '../../src/testing/EventClient.js';
 import { openTestNode, TestClient, type ErrorBody } from '../../src/testing/TestNode.js';
+import { until } from '../../src/testing/until.js';
 
 interface Admission {
   ticket: string;
@@ -23,16 +26,6 @@ type Res<T = unknown> = Awaited<ReturnType<TestClient['request']>> & { body: T }
 
 const PASSWORD = 'correct horse battery';
 let seq = 0;
-
-export async function until<T>(probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Signs up from an address of its own, so tests do not spend each other's sign-up limits. */
 export async function account(node: RostraNode, ip = `192.0.2.${(++seq % 250) + 1}`) {
@@ -168,6 +161,45 @@ export function runGuardSuite(name: string, openBus: () => Promise<Bus>): void {
       );
     });
 
+    test('a device that signed in before is not locked out by guesses from its own address', async () => {
+      const n = await node({ guard: { signInFailuresPerClient: 3, signInFailuresPerIp: 3 } });
+      const user = await account(n);
+      const office = new TestClient(n).from('203.0.113.45');
+      const first = await office.post('/api/v1/auth/signin', { handle: user.handle, password: PASSWORD });
+      assert.equal(first.status, 200, first.text);
+      // The hashing queue's wait is told apart from the network.
+      assert.match(String(first.headers['server-timing']), /^queue;dur=[\d.]+, hash;dur=[\d.]+$/);
+      const cookie = String(first.headers['set-cookie']).split(';')[0] ?? '';
+      assert.match(cookie, /^rostra_device=/);
+      // Someone else behind the same address guesses at other handles until the address is held back.
+      for (let i = 0; i < 3; i++) {
+        const r = await office.post('/api/v1/auth/signin', {
+          handle: `nobody${i}`,
+          password: 'a wrong guess here',
+        });
+        assert.equal(r.status, 401);
+      }
+      assertRefused(
+        await office.post('/api/v1/auth/signin', { handle: user.handle, password: PASSWORD }),
+        429,
+        'too_many_attempts',
+      );
+      const withDevice = (password: string) =>
+        office.request('POST', '/api/v1/auth/signin', { handle: user.handle, password }, { cookie });
+      assert.equal((await withDevice(PASSWORD)).status, 200, 'the known device still signs in');
+      // Its own slips are limited per device; a device cookie for another handle counts for nothing.
+      for (let i = 0; i < 3; i++) assert.equal((await withDevice(`a slip of the fingers ${i}`)).status, 401);
+      assertRefused(await withDevice(PASSWORD), 429, 'too_many_attempts');
+      const other = await account(n);
+      const foreign = await office.request(
+        'POST',
+        '/api/v1/auth/signin',
+        { handle: other.handle, password: PASSWORD },
+        { cookie },
+      );
+      assertRefused(foreign, 429, 'too_many_attempts');
+    });
+
     test('WHIP per account and reactions per address trip at their limits', async () => {
       const n = await node({ guard: { whipPerAccount: 2, reactionsPerIp: 3 } });
       const { host, id } = await liveSpace(n);
@@ -286,6 +318,42 @@ export function runGuardSuite(name: string, openBus: () => Promise<Bus>): void {
       );
     });
 
+    test('the fair line across nodes: a place in line from node A is honoured by node B at its time; a forged one nowhere', async () => {
+      const secret = `cluster-secret-${randomBytes(16).toString('hex')}`;
+      const [a, b] = [await node({ secret }), await node({ secret })];
+      const stranger = await node({ secret: `another-secret-${randomBytes(16).toString('hex')}` });
+      const { id } = await liveSpace(a);
+      for (const n of [a, b, stranger]) {
+        const pressure = new FixedPressureSource();
+        pressure.reading = {
+          eventLoopDelayMs: n.config.guard.eventLoopDelayMs,
+          heapFraction: 0,
+          heldRequests: 0,
+        };
+        assert.equal(n.plane.ctx.guard.pressure.use(pressure), 1);
+      }
+      const ip = '203.0.113.85';
+      const wait = await new TestClient(a).from(ip).post(`/api/v1/spaces/${id}/listen`, {});
+      assert.equal(assertRefused(wait, 503, 'space_unavailable').details?.reason, 'queued');
+      const cookie = String(wait.headers['set-cookie']).split(';')[0] ?? '';
+      const onB = new TestClient(b).from(ip);
+      const admitted = await until('node B honours the pass', async () => {
+        const r = await onB.request('POST', `/api/v1/spaces/${id}/listen`, {}, { cookie });
+        if (r.status !== 200) assert.equal((r.body as ErrorBody).error.details?.reason, 'queued', r.text);
+        return r.status === 200 ? r : undefined;
+      });
+      assert.equal(admitted.status, 200);
+      // The pass is bound to its address, and signed with the cluster's secret.
+      const elsewhere = await new TestClient(b)
+        .from('203.0.113.86')
+        .request('POST', `/api/v1/spaces/${id}/listen`, {}, { cookie });
+      assert.equal(assertRefused(elsewhere, 503, 'space_unavailable').details?.reason, 'queued');
+      const forged = await new TestClient(stranger)
+        .from(ip)
+        .request('POST', `/api/v1/spaces/${id}/listen`, {}, { cookie });
+      assert.equal(assertRefused(forged, 503, 'space_unavailable').details?.reason, 'queued');
+    });
+
     test('removed means removed, on every node at once: media, heartbeats, reactions and events', async () => {
       const secret = `cluster-secret-${randomBytes(16).toString('hex')}`;
       const [a, b] = [await node({ secret }), await node({ secret })];
@@ -331,6 +399,43 @@ export function runGuardSuite(name: string, openBus: () => Promise<Bus>): void {
         }
       } finally {
         await events.close();
+      }
+    });
+
+    test('revocations run out after ticket TTL + 1 min, in each node and in the Bus (a moved clock)', async () => {
+      const n = await node();
+      const ttlMs = n.config.timing.ticketTtlSeconds * 1000 + 60_000;
+      assert.equal(n.plane.ctx.guard.revocations.ttlMs, ttlMs);
+      const clock = new ManualClock(Date.now());
+      const open = async () => {
+        const bus = await openBus();
+        buses.push(bus);
+        const r = new Revocations(bus, ttlMs, clock);
+        await r.start();
+        return r;
+      };
+      const a = await open();
+      const spaceId = `space-${randomBytes(4).toString('hex')}`;
+      await a.revoke(spaceId, 'troll');
+      clock.advance(ttlMs - 1);
+      // A node that starts late in the revocation's life loads it from the Bus, with its end.
+      const b = await open();
+      try {
+        assert.ok(b.has(spaceId, 'troll'));
+        await a.sweep();
+        assert.ok(a.has(spaceId, 'troll'), 'kept while a ticket from before the removal may live');
+        clock.advance(1);
+        await Promise.all([a.sweep(), b.sweep()]);
+        // Swept without anyone asking for the pair (a lookup would also drop it).
+        assert.equal(a.size, 0);
+        assert.equal(b.size, 0);
+        assert.equal(a.has(spaceId, 'troll'), false);
+        // A node that starts after the end does not take it from the Bus.
+        const c = await open();
+        assert.equal(c.size, 0);
+        await c.close();
+      } finally {
+        await Promise.all([a.close(), b.close()]);
       }
     });
 

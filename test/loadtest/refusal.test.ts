@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { runLoadTest } from '../../src/loadtest/index.js';
 import type { RostraNode } from '../../src/server/RostraNode.js';
 import { openTestNode, signUp } from '../../src/testing/TestNode.js';
+import { until } from '../../src/testing/until.js';
 
 let node: RostraNode;
 let base: string;
@@ -34,11 +35,7 @@ test('runLoadTest on a full space: every join refused with audience_full and ret
     assert.equal(res.status, 200);
   }
   // The node caches the space's count for ~1 s: wait until the count admission reads shows the five.
-  const deadline = Date.now() + 30_000;
-  while ((await node.plane.audience.count(spaceId)) < 5) {
-    assert.ok(Date.now() < deadline, 'the five listeners were never counted');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await until('the five listeners are counted', async () => (await node.plane.audience.count(spaceId)) >= 5);
   const report = await runLoadTest({ url: `${base}/s/${spaceId}`, listeners: 4, durationS: 3 });
   assert.equal(report.listenersConnected, 0);
   // Each listener retries after Retry-After, so there are at least as many refusals as listeners.

@@ -14,6 +14,7 @@ import { SpeakerBot } from '../../src/bot/index.js';
 import { detectTones } from '../../src/bot/ToneDetector.js';
 import type { RostraNode } from '../../src/server/RostraNode.js';
 import { openTestNode, signUp, type TestUser } from '../../src/testing/TestNode.js';
+import { until } from '../../src/testing/until.js';
 
 const TONES = [440, 660];
 let node: RostraNode;
@@ -254,15 +255,17 @@ test('the embed page: title, host, live count, listen button, link; any site may
 test('after the end: the replay offers AAC (ffprobe: aac LC), and the .m4a download plays', async () => {
   for (const bot of bots.splice(0)) await bot.stop();
   assert.equal((await host.client.post(`/api/v1/spaces/${spaceId}/end`)).status, 200);
-  let replay: { playlistUrl: string; durationSeconds: number; downloadUrl?: string } | undefined;
-  const deadline = performance.now() + 120_000; // generous: a deadline, not a bound
-  while (!replay) {
-    const res = await host.client.get<typeof replay>(`/api/v1/spaces/${spaceId}/replay`);
-    if (res.status === 200) replay = res.body;
-    else assert.equal(res.status, 409, JSON.stringify(res.body)); // still finishing
-    assert.ok(performance.now() < deadline, 'no replay');
-    if (!replay) await new Promise((r) => setTimeout(r, 50));
-  }
+  type Replay = { playlistUrl: string; durationSeconds: number; downloadUrl?: string };
+  const replay = await until(
+    'the replay',
+    async () => {
+      const res = await host.client.get<Replay>(`/api/v1/spaces/${spaceId}/replay`);
+      if (res.status === 200) return res.body;
+      assert.equal(res.status, 409, JSON.stringify(res.body)); // still finishing
+      return undefined;
+    },
+    120_000, // generous: a deadline, not a bound
+  );
   assert.equal(replay.playlistUrl, `/replay/${spaceId}/main.m3u8`);
   assert.equal(replay.downloadUrl, `/replay/${spaceId}/recording.m4a`);
   const main = await (await fetch(`${base}${replay.playlistUrl}`)).text();

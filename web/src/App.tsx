@@ -14,6 +14,7 @@ import { ReplayPage } from './pages/ReplayPage.js';
 import { SpacePage } from './pages/SpacePage.js';
 import { AnalyticsPage } from './pages/AnalyticsPage.js';
 import { MiniPlayer } from './components/MiniPlayer.js';
+import { ClipPage } from './pages/ClipPage.js';
 
 export function App() {
   const route = useRoute();
@@ -36,6 +37,7 @@ export function App() {
       {route.name === 'space' && <SpacePage key={route.id} id={route.id} />}
       {route.name === 'replay' && <ReplayPage key={route.id} id={route.id} />}
       {route.name === 'analytics' && <AnalyticsPage key={route.id} id={route.id} />}
+      {route.name === 'clip' && <ClipPage key={route.id} id={route.id} />}
       {route.name === 'notFound' && (
         <main id="main" class="page narrow">
           <NotFoundNotice what="page" />

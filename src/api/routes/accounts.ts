@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ControlPlane } from '../../control/ControlPlane.js';
 import { RostraError } from '../../errors/index.js';
 import { route, type RouteDef } from '../Route.js';
+import { DEVICE_COOKIE, DEVICE_TTL_S, readCookie } from '../../guard/index.js';
 import {
   HandleParams,
   IdParams,
@@ -36,7 +37,24 @@ export function accountRoutes(plane: ControlPlane): RouteDef[] {
       body: SignInBody,
       response: { status: 200, description: 'The user and a session token', schema: SessionSchema },
       errors: ['invalid_credentials', 'too_many_attempts', 'server_busy'],
-      handler: ({ body, ip }) => plane.accounts.signIn(body, ip),
+      handler: async ({ body, ip, request, reply }) => {
+        // A device that signed in here before goes first for hashing (the guard); the wait is told in
+        // Server-Timing, so a client (and the flood bench) can see the queue apart from the network.
+        const timing = { waitMs: 0, runMs: 0 };
+        const { device, ...session } = await plane.accounts.signIn(body, ip, {
+          device: readCookie(request.headers.cookie, DEVICE_COOKIE),
+          timing,
+        });
+        reply.header(
+          'set-cookie',
+          `${DEVICE_COOKIE}=${device}; Path=/api/v1/auth/; Max-Age=${DEVICE_TTL_S}; HttpOnly; SameSite=Strict`,
+        );
+        reply.header(
+          'server-timing',
+          `queue;dur=${timing.waitMs.toFixed(1)}, hash;dur=${timing.runMs.toFixed(1)}`,
+        );
+        return session;
+      },
     }),
     route({
       method: 'POST',

@@ -6,7 +6,8 @@
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { route, type RouteDef } from '../Route.js';
-import { Id } from '../../contract/rest.js';
+import { Id, ID_PATTERN } from '../../contract/rest.js';
+import type { ListenerTicket } from '../../auth/ListenerTickets.js';
 import {
   AAC_PLAYLIST,
   carryQueryParam,
@@ -39,6 +40,45 @@ function carryTicket(query: { ticket?: string | undefined }, playlist: string): 
   return query.ticket === undefined ? playlist : carryQueryParam(playlist, 'ticket');
 }
 
+/**
+ * Tickets this node already verified, by their text. A listener shows the same ticket on every request
+ * until a heartbeat renews it, so the HMAC runs once per ticket rather than once per request (it was the
+ * largest cost of a media request). Expiry, space and revocation are still checked on every request.
+ * Two generations of at most `max` entries make an LRU with O(1) work and no sweeps: a hit in the older
+ * one moves to the newer, and the older is dropped whole when the newer fills up.
+ */
+export class VerifiedTickets {
+  #young = new Map<string, ListenerTicket>();
+  #old = new Map<string, ListenerTicket>();
+  readonly #max: number;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  get(token: string): ListenerTicket | undefined {
+    const young = this.#young.get(token);
+    if (young) return young;
+    const old = this.#old.get(token);
+    if (old) this.set(token, old);
+    return old;
+  }
+
+  set(token: string, ticket: ListenerTicket): void {
+    this.#young.set(token, ticket);
+    if (this.#young.size < this.#max) return;
+    this.#old = this.#young;
+    this.#young = new Map();
+  }
+
+  get size(): number {
+    return this.#young.size + this.#old.size;
+  }
+}
+
+/** Tickets remembered per generation (two generations: ~350 B each, ~11 MB when full). */
+const VERIFIED_TICKETS = 16_384;
+
 const Params = z.object({ id: Id }).strict();
 const FileParams = z.object({ id: Id, file: z.string().max(64) }).strict();
 const TicketQuery = z.object({ ticket: z.string().max(1024).optional() }).strict();
@@ -51,19 +91,60 @@ const PlaylistQuery = z
   })
   .strict();
 
+/**
+ * The zod schemas above, by hand, for the media path (Route.fastParse): an object of string fields within
+ * their lengths and nothing else, `id` an id. Anything else goes to the schema, which answers the error.
+ */
+function stringFields<T>(maxLengths: Readonly<Record<string, number>>): (raw: unknown) => T | undefined {
+  return (raw) => {
+    if (typeof raw !== 'object' || raw === null) return undefined;
+    for (const key in raw) {
+      const max = maxLengths[key];
+      const value = (raw as Record<string, unknown>)[key];
+      if (max === undefined || typeof value !== 'string' || value.length > max) return undefined;
+      if (key === 'id' && !ID_PATTERN.test(value)) return undefined;
+    }
+    return raw as T;
+  };
+}
+const fastParams = stringFields<z.infer<typeof Params>>({ id: 64 });
+const fastFileParams = stringFields<z.infer<typeof FileParams>>({ id: 64, file: 64 });
+const fastTicketQuery = stringFields<z.infer<typeof TicketQuery>>({ ticket: 1024 });
+const fastPlaylistQuery = stringFields<z.infer<typeof PlaylistQuery>>({
+  ticket: 1024,
+  _HLS_msn: 12,
+  _HLS_part: 6,
+  _HLS_skip: 4,
+});
+
 export function liveRoutes(plane: ControlPlane, media: MediaPlane, metrics?: Metrics): RouteDef[] {
+  const verified = new VerifiedTickets(VERIFIED_TICKETS);
+  /** `tickets.check`, with the HMAC done once per ticket text. */
+  const checkTicket = (token: string | undefined, spaceId: string): ListenerTicket | undefined => {
+    const now = plane.ctx.clock.now();
+    const known = token === undefined ? undefined : verified.get(token);
+    if (known) {
+      if (known.spaceId !== spaceId || known.expiresAt.getTime() <= now.getTime()) return undefined;
+      return plane.ctx.tickets.revoked(known) ? undefined : known;
+    }
+    const ticket = plane.ctx.tickets.verify(token, spaceId, now);
+    if (!ticket) return undefined;
+    verified.set(token as string, ticket);
+    return plane.ctx.tickets.revoked(ticket) ? undefined : ticket;
+  };
   /** Ticket first (403 without touching media), then the space's media (created on first listener). */
   const mediaFor = async (
     request: Parameters<typeof ticketOf>[0],
     spaceId: string,
     query: { ticket?: string | undefined },
   ): Promise<SpaceMedia> => {
-    const ticket = plane.ctx.tickets.check(ticketOf(request, query), spaceId, plane.ctx.clock.now());
+    const ticket = checkTicket(ticketOf(request, query), spaceId);
     if (!ticket) throw new RostraError('invalid_ticket');
     // A player fetching media is a real listener: now they count toward the node's cap (the guard).
     plane.audience.active(spaceId, ticket.listenerId);
     const existing = media.get(spaceId);
-    if (existing) return existing;
+    // A backstage's media is not on the air: ensure() answers space_not_live.
+    if (existing?.onAir) return existing;
     return media.ensure(await plane.spaces.get(spaceId));
   };
   // Media bytes are Buffers from publication on (PartPackager), so nothing is copied per request.
@@ -82,6 +163,16 @@ export function liveRoutes(plane: ControlPlane, media: MediaPlane, metrics?: Met
     const parsed = parseDeliveryDirectives(query);
     if (!parsed.ok) throw new RostraError('bad_request', parsed.reason);
     const { directives } = parsed;
+    // A reload that can be answered now takes no place among the held ones.
+    const immediate = packager.decideReload(directives);
+    if (immediate.kind === 'bad-request') throw new RostraError('bad_request', immediate.reason);
+    if (immediate.kind === 'respond')
+      return send(
+        reply,
+        PLAYLIST_TYPE,
+        cacheFor(directives),
+        playlistBody(reply, query, packager, directives.skip),
+      );
     // Held reloads are capped per address and node (the guard); past the caps, the playlist as it is now,
     // never cached. A client that goes away frees its place at once.
     const slot = holdSlot(plane.ctx.guard, reply.request.ip, reply.raw);
@@ -99,10 +190,12 @@ export function liveRoutes(plane: ControlPlane, media: MediaPlane, metrics?: Met
         retryAfter: 1,
       });
     }
-    // A blocking answer is final for its query string, so an edge may keep it for a few part lengths;
-    // the plain playlist changes with every part.
-    const cache = directives.msn !== undefined ? 'public, max-age=4' : 'public, max-age=1';
-    return send(reply, PLAYLIST_TYPE, cache, playlistBody(reply, query, packager, directives.skip));
+    return send(
+      reply,
+      PLAYLIST_TYPE,
+      cacheFor(directives),
+      playlistBody(reply, query, packager, directives.skip),
+    );
   }
 
   /**
@@ -134,13 +227,14 @@ export function liveRoutes(plane: ControlPlane, media: MediaPlane, metrics?: Met
       auth: 'none',
       params: Params,
       query: TicketQuery,
+      fastParse: { params: fastParams, query: fastTicketQuery },
       response: {
         status: 200,
         description: 'Multivariant playlist',
         schema: z.string(),
         contentType: PLAYLIST_TYPE,
       },
-      errors: ['invalid_ticket', 'space_not_found', 'space_ended'],
+      errors: ['invalid_ticket', 'space_not_found', 'space_ended', 'space_not_live'],
       handler: async ({ params, query, request, reply }) => {
         const m = await mediaFor(request, params.id, query);
         const bandwidth = plane.ctx.config.media.bitrate * 1.15; // Opus + fMP4 framing
@@ -163,13 +257,14 @@ export function liveRoutes(plane: ControlPlane, media: MediaPlane, metrics?: Met
       auth: 'none',
       params: Params,
       query: PlaylistQuery,
+      fastParse: { params: fastParams, query: fastPlaylistQuery },
       response: {
         status: 200,
         description: 'Media playlist',
         schema: z.string(),
         contentType: PLAYLIST_TYPE,
       },
-      errors: ['invalid_ticket', 'bad_request', 'space_unavailable', 'space_ended'],
+      errors: ['invalid_ticket', 'bad_request', 'space_unavailable', 'space_ended', 'space_not_live'],
       handler: async ({ params, query, request, reply }) =>
         mediaPlaylist(reply, await mediaFor(request, params.id, query), query, (m) => m.packager),
     }),
@@ -183,13 +278,21 @@ export function liveRoutes(plane: ControlPlane, media: MediaPlane, metrics?: Met
       auth: 'none',
       params: Params,
       query: PlaylistQuery,
+      fastParse: { params: fastParams, query: fastPlaylistQuery },
       response: {
         status: 200,
         description: 'Media playlist',
         schema: z.string(),
         contentType: PLAYLIST_TYPE,
       },
-      errors: ['invalid_ticket', 'bad_request', 'space_unavailable', 'space_ended', 'not_found'],
+      errors: [
+        'invalid_ticket',
+        'bad_request',
+        'space_unavailable',
+        'space_ended',
+        'not_found',
+        'space_not_live',
+      ],
       handler: async ({ params, query, request, reply }) =>
         mediaPlaylist(reply, await mediaFor(request, params.id, query), query, (m) => m.aac?.packager),
     }),
@@ -204,8 +307,9 @@ export function liveRoutes(plane: ControlPlane, media: MediaPlane, metrics?: Met
       auth: 'none',
       params: FileParams,
       query: TicketQuery,
+      fastParse: { params: fastFileParams, query: fastTicketQuery },
       response: { status: 200, description: 'Opus or AAC-LC in fMP4', contentType: MEDIA_TYPE },
-      errors: ['invalid_ticket', 'not_found'],
+      errors: ['invalid_ticket', 'not_found', 'space_not_live'],
       handler: async ({ params, query, request, reply }) => {
         const m = await mediaFor(request, params.id, query);
         // The AAC rendition's files are the Opus names with an `aac-` prefix (broadcast/AacRendition.ts).
@@ -261,6 +365,14 @@ export function acceptsGzip(header: string | undefined): boolean {
     return q === undefined || Number(q.slice(2)) > 0;
   }
   return false;
+}
+
+/**
+ * A blocking answer is final for its query string, so an edge may keep it for a few part lengths; the
+ * plain playlist changes with every part.
+ */
+function cacheFor(directives: { msn?: number }): string {
+  return directives.msn !== undefined ? 'public, max-age=4' : 'public, max-age=1';
 }
 
 function isNextPart(packager: PartPackager, msn: number, index: number): boolean {

@@ -10,7 +10,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { renderMultivariantPlaylist } from '../../broadcast/index.js';
 import { aacDirOf, ensureM4a, hasAacReplay } from '../../recording/AacRecording.js';
 import { route, type RouteDef } from '../Route.js';
-import { IdParams, ReplaySchema } from '../../contract/rest.js';
+import { IdParams, ReplaySchema, TrimBody } from '../../contract/rest.js';
+import type { Recording } from '../../store/index.js';
+import { AAC_CUT_TOLERANCE_SECONDS, trimmedPlaylist } from '../../recording/ReplayTrim.js';
 import type { ControlPlane } from '../../control/ControlPlane.js';
 import { RostraError } from '../../errors/index.js';
 import { readFinished } from '../../recording/recordingFiles.js';
@@ -43,7 +45,7 @@ export function replayRoutes(deps: ReplayDeps): RouteDef[] {
   /** The replay of a space that is over, or the coded reason there is none. */
   const ready = async (spaceId: string) => {
     const space = await plane.spaces.get(spaceId);
-    if (space.state === 'live' || space.state === 'scheduled') {
+    if (space.state === 'live' || space.state === 'scheduled' || space.state === 'backstage') {
       throw new RostraError('invalid_state', `The space is ${space.state}; its replay comes after it ends.`);
     }
     const status = await recordings.replay(spaceId);
@@ -59,6 +61,21 @@ export function replayRoutes(deps: ReplayDeps): RouteDef[] {
     if (status.kind === 'none') throw new RostraError('not_found', 'This space has no replay.');
     return { space, recording: status.recording };
   };
+  /** The JSON view. A trimmed replay's URLs carry the cut, so no cache serves the old playlist after it. */
+  const replayView = async (spaceId: string, recording: Recording) => {
+    const dir = recordings.dirOf(spaceId);
+    const aac = dir !== undefined && (await hasAacReplay(dir));
+    const trim = recording.trimStartSeconds;
+    const q = trim > 0 ? `?from=${trim}` : '';
+    return {
+      // With an AAC rendition, the multivariant playlist: Safari (iPhone) plays AAC, hls.js Opus.
+      playlistUrl: (aac ? `/replay/${spaceId}/${REPLAY_MULTIVARIANT}` : replayPlaylistPath(spaceId)) + q,
+      durationSeconds: recording.durationSeconds,
+      plays: recording.plays,
+      ...(aac ? { downloadUrl: `/replay/${spaceId}/${DOWNLOAD_FILE}${q}` } : {}),
+      ...(trim > 0 ? { trimStartSeconds: trim } : {}),
+    };
+  };
   return [
     route({
       method: 'GET',
@@ -73,15 +90,38 @@ export function replayRoutes(deps: ReplayDeps): RouteDef[] {
       handler: async ({ params, reply }) => {
         const { recording } = await ready(params.id);
         void reply.header('cache-control', 'public, max-age=2');
-        const dir = recordings.dirOf(params.id);
-        const aac = dir !== undefined && (await hasAacReplay(dir));
-        return {
-          // With an AAC rendition, the multivariant playlist: Safari (iPhone) plays AAC, hls.js Opus.
-          playlistUrl: aac ? `/replay/${params.id}/${REPLAY_MULTIVARIANT}` : replayPlaylistPath(params.id),
-          durationSeconds: recording.durationSeconds,
-          plays: recording.plays,
-          ...(aac ? { downloadUrl: `/replay/${params.id}/${DOWNLOAD_FILE}` } : {}),
-        };
+        return replayView(params.id, recording);
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/api/v1/spaces/:id/replay/trim',
+      operationId: 'trimReplay',
+      summary:
+        'Cut the start of the replay (host): it starts at the first segment boundary at or after ' +
+        '`startSeconds` (in the recording’s own time; 0 undoes it). The files are kept; playlists, the ' +
+        '.m4a and the duration follow',
+      tag: 'replay',
+      auth: 'required',
+      params: IdParams,
+      body: TrimBody,
+      response: { status: 200, description: 'The trimmed replay', schema: ReplaySchema },
+      errors: [
+        'validation_failed',
+        'invalid_trim',
+        'not_host',
+        'space_not_found',
+        'invalid_state',
+        'not_found',
+      ],
+      handler: async ({ caller, params, body }) => {
+        const space = await plane.spaces.get(params.id);
+        // Co-hosts' roles end with the space (its stage is cleared): the host alone edits the recording.
+        plane.access.requireHost(space, caller);
+        const { recording } = await ready(params.id);
+        const cut = await recordings.trim(params.id, recording, body.startSeconds);
+        const full = recording.durationSeconds + recording.trimStartSeconds;
+        return replayView(params.id, { ...recording, trimStartSeconds: cut, durationSeconds: full - cut });
       },
     }),
     route({
@@ -112,7 +152,7 @@ export function replayRoutes(deps: ReplayDeps): RouteDef[] {
       handler: async ({ caller, params }) => {
         const space = await plane.spaces.get(params.id);
         plane.access.requireHost(space, caller);
-        if (space.state === 'live' || space.state === 'scheduled') {
+        if (space.state === 'live' || space.state === 'scheduled' || space.state === 'backstage') {
           throw new RostraError('invalid_state', 'End the space before deleting its recording.');
         }
         if (!(await recordings.delete(params.id)))
@@ -133,6 +173,10 @@ export function registerReplayFiles(app: FastifyInstance, deps: Pick<ReplayDeps,
     const { id, file } = request.params;
     const dir = deps.recordings.dirOf(id);
     if (!dir || !FILE.test(file) || !(await readFinished(dir))) throw new RostraError('not_found');
+    if (file === 'index.m3u8') {
+      const trim = await deps.recordings.trimOf(id);
+      if (trim > 0) return sendTrimmedPlaylist(request, reply, await trimmedPlaylist(dir, trim));
+    }
     return sendReplayFile(request, reply, dir, file);
   });
   // The AAC-LC rendition (recording/AacRecording.ts), once the recording (and so it) is finished.
@@ -141,16 +185,26 @@ export function registerReplayFiles(app: FastifyInstance, deps: Pick<ReplayDeps,
     const dir = deps.recordings.dirOf(id);
     if (!dir || !FILE.test(file) || !(await readFinished(dir)) || !(await hasAacReplay(dir)))
       throw new RostraError('not_found');
+    if (file === 'index.m3u8') {
+      const trim = await deps.recordings.trimOf(id);
+      if (trim > 0) {
+        const text = await trimmedPlaylist(aacDirOf(dir), trim, AAC_CUT_TOLERANCE_SECONDS);
+        return sendTrimmedPlaylist(request, reply, text);
+      }
+    }
     return sendReplayFile(request, reply, aacDirOf(dir), file);
   });
   // Both renditions: AAC-LC first, for Safari's native HLS (as the live multivariant playlist).
   app.get<{ Params: { id: string } }>(`/replay/:id/${REPLAY_MULTIVARIANT}`, async (request, reply) => {
     const dir = deps.recordings.dirOf(request.params.id);
     if (!dir || !(await readFinished(dir)) || !(await hasAacReplay(dir))) throw new RostraError('not_found');
+    // A trimmed replay's media playlists carry the cut in their URLs (the caches' keys).
+    const trim = await deps.recordings.trimOf(request.params.id);
+    const q = trim > 0 ? `?from=${trim}` : '';
     const text = renderMultivariantPlaylist({
-      mediaUri: 'index.m3u8',
+      mediaUri: `index.m3u8${q}`,
       bandwidth: REPLAY_BANDWIDTH.opus,
-      aac: { mediaUri: 'aac/index.m3u8', bandwidth: REPLAY_BANDWIDTH.aac },
+      aac: { mediaUri: `aac/index.m3u8${q}`, bandwidth: REPLAY_BANDWIDTH.aac },
     });
     return reply
       .header('content-type', 'application/vnd.apple.mpegurl')
@@ -163,7 +217,7 @@ export function registerReplayFiles(app: FastifyInstance, deps: Pick<ReplayDeps,
     const { id } = request.params;
     const dir = deps.recordings.dirOf(id);
     if (!dir || !(await readFinished(dir))) throw new RostraError('not_found');
-    const path = await ensureM4a(dir);
+    const path = await ensureM4a(dir, await deps.recordings.trimOf(id));
     if (!path) throw new RostraError('not_found', 'This recording has no AAC rendition to download.');
     return reply
       .header('content-type', 'audio/mp4')
@@ -172,6 +226,23 @@ export function registerReplayFiles(app: FastifyInstance, deps: Pick<ReplayDeps,
       .header('access-control-allow-origin', '*')
       .send(createReadStream(path));
   });
+}
+
+/** A trimmed replay's playlist, rendered from its journal (ReplayTrim.ts), revalidated by ETag. */
+function sendTrimmedPlaylist(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  text: string | undefined,
+): FastifyReply {
+  if (text === undefined) throw new RostraError('not_found');
+  const etag = `"${createHash('sha1').update(text).digest('base64url').slice(0, 16)}"`;
+  void reply
+    .header('content-type', 'application/vnd.apple.mpegurl')
+    .header('cache-control', PLAYLIST_CACHE)
+    .header('etag', etag)
+    .header('access-control-allow-origin', '*');
+  if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+  return reply.send(text);
 }
 
 /** A replay file from `dir` (the recording, or its aac/), revalidated by ETag. */

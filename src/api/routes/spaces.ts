@@ -17,9 +17,25 @@ const PUBLIC_CACHE = 'public, max-age=2, stale-while-revalidate=5';
 export function spaceRoutes(plane: ControlPlane): RouteDef[] {
   const view = (id: string) => plane.spaces.view(id);
   const transitions: [string, string, string, (caller: Caller, id: string) => Promise<Space>][] = [
-    ['start', 'startSpace', 'Start a scheduled space (host)', (c, id) => plane.spaces.start(c, id)],
-    ['end', 'endSpace', 'End a live space (host)', (c, id) => plane.spaces.end(c, id)],
-    ['cancel', 'cancelSpace', 'Cancel a scheduled space (host)', (c, id) => plane.spaces.cancel(c, id)],
+    [
+      'backstage',
+      'openBackstage',
+      'Open the backstage of a scheduled space (host): hosts meet on stage, listeners wait, nothing is broadcast',
+      (c, id) => plane.spaces.openBackstage(c, id),
+    ],
+    [
+      'start',
+      'startSpace',
+      'Go live: start a scheduled space (host) or a backstage (host or co-host; nobody reconnects)',
+      (c, id) => plane.spaces.start(c, id),
+    ],
+    ['end', 'endSpace', 'End a live space or a backstage (host)', (c, id) => plane.spaces.end(c, id)],
+    [
+      'cancel',
+      'cancelSpace',
+      'Cancel a scheduled space or a backstage (host)',
+      (c, id) => plane.spaces.cancel(c, id),
+    ],
   ];
   return [
     route({
@@ -73,7 +89,7 @@ export function spaceRoutes(plane: ControlPlane): RouteDef[] {
         auth: 'required',
         params: IdParams,
         response: { status: 200, description: 'The space', schema: SpaceViewSchema },
-        errors: ['not_host', 'invalid_state', 'space_ended', 'space_not_found'],
+        errors: ['not_host', 'not_moderator', 'invalid_state', 'space_ended', 'space_not_found'],
         handler: async ({ caller, params }) => view((await act(caller, params.id)).id),
       }),
     ),

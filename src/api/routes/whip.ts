@@ -49,7 +49,7 @@ export function whipRoutes(plane: ControlPlane, media: MediaPlane): RouteDef[] {
         // Per account (the per-address limit is counted at the door, before the body is read).
         if (caller) await plane.ctx.guard.limits.take([plane.ctx.guard.rules.whipAccount, caller.userId]);
         const { space, userId, muted } = await plane.stage.publisher(caller, params.id);
-        const spaceMedia = await media.ensure(space);
+        const spaceMedia = await media.ensure(space, { stage: true });
         if (muted) spaceMedia.stage.mute(userId);
         else spaceMedia.stage.unmute(userId);
         const session = await spaceMedia.stage.addSpeaker(userId, body);

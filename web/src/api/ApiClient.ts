@@ -6,6 +6,7 @@ import { ApiError } from './ApiError.js';
 import type {
   Admission,
   ErrorBody,
+  ListenerFaces,
   ListenerPage,
   NewSpace,
   PinList,
@@ -94,14 +95,14 @@ export class ApiClient {
   createSpace(input: NewSpace): Promise<SpaceView> {
     return this.request('POST', '/api/v1/spaces', input);
   }
-  listSpaces(state: 'live' | 'scheduled', limit = 20): Promise<SpaceList> {
+  listSpaces(state: 'live' | 'scheduled' | 'backstage', limit = 20): Promise<SpaceList> {
     return this.request('GET', `/api/v1/spaces?state=${state}&limit=${limit}`);
   }
   space(id: string): Promise<SpaceView> {
     // The view is cacheable for everyone; `no-cache` revalidates so a page reload shows fresh state.
     return this.request('GET', `/api/v1/spaces/${enc(id)}`, undefined, { cache: 'no-cache' });
   }
-  transition(id: string, verb: 'start' | 'end' | 'cancel'): Promise<SpaceView> {
+  transition(id: string, verb: 'backstage' | 'start' | 'end' | 'cancel'): Promise<SpaceView> {
     return this.request('POST', `/api/v1/spaces/${enc(id)}/${verb}`);
   }
   setInterest(id: string, on: boolean): Promise<void> {
@@ -156,7 +157,33 @@ export class ApiClient {
     return this.request('POST', `/api/v1/spaces/${enc(id)}/leave-stage`);
   }
 
+  // ---- avatars and faces ----
+  /** Uploads a photo as it is (the server checks, re-encodes or refuses it); returns its new URL. */
+  async setAvatar(file: Blob): Promise<{ avatarUrl: string }> {
+    const headers = new Headers({ 'content-type': file.type });
+    const token = this.#token();
+    if (token !== undefined) headers.set('authorization', `Bearer ${token}`);
+    let res: Response;
+    try {
+      res = await fetch(this.url('/api/v1/me/avatar'), { method: 'PUT', headers, body: file });
+    } catch (err) {
+      throw ApiError.network(err);
+    }
+    if (!res.ok) throw await errorFrom(res, this.#onInvalidToken);
+    return (await res.json()) as { avatarUrl: string };
+  }
+  removeAvatar(): Promise<void> {
+    return this.request('DELETE', '/api/v1/me/avatar');
+  }
+  faces(id: string): Promise<ListenerFaces> {
+    // Revalidated: the browser must not answer with a stale sample after the count moved.
+    return this.request('GET', `/api/v1/spaces/${enc(id)}/faces`, undefined, { cache: 'no-cache' });
+  }
+
   // ---- replay ----
+  trimReplay(id: string, startSeconds: number): Promise<Replay> {
+    return this.request('POST', `/api/v1/spaces/${enc(id)}/replay/trim`, { startSeconds });
+  }
   replay(id: string): Promise<Replay> {
     return this.request('GET', `/api/v1/spaces/${enc(id)}/replay`, undefined, { cache: 'no-cache' });
   }

@@ -7,6 +7,7 @@ import type { ServerEvent, SpaceView, StageMemberView } from '../../../src/contr
 export type {
   Admission,
   ErrorBody,
+  ListenerFaces,
   ListenerPage,
   NewSpace,
   PinList,

@@ -3,11 +3,14 @@ import { api } from '../lib/api.js';
 import { navigate } from '../lib/router.js';
 import { setSession, useSession } from '../lib/session.js';
 import { toast } from '../lib/toast.js';
+import { useState } from 'preact/hooks';
 import { Avatar } from './Avatar.js';
+import { AvatarEditor } from './AvatarEditor.js';
 import { Icon } from './Icon.js';
 
 export function Header() {
   const session = useSession();
+  const [editing, setEditing] = useState(false);
   const signOut = async () => {
     try {
       await api.signOut();
@@ -30,10 +33,22 @@ export function Header() {
             <a class="btn btn-primary btn-sm" href="/new" aria-label="Start a space">
               <Icon name="plus" size={16} /> <span>Start a space</span>
             </a>
-            <span class="me" title={`@${session.user.handle}`}>
-              <Avatar id={session.user.id} name={session.user.displayName} size="sm" />
+            <button
+              type="button"
+              class="me"
+              title={`@${session.user.handle}`}
+              aria-label={`${session.user.displayName}: profile photo`}
+              onClick={() => setEditing(true)}
+            >
+              <Avatar
+                id={session.user.id}
+                name={session.user.displayName}
+                src={session.user.avatarUrl}
+                size="sm"
+              />
               <span class="me-name">{session.user.displayName}</span>
-            </span>
+            </button>
+            {editing && <AvatarEditor onClose={() => setEditing(false)} />}
             <button type="button" class="btn btn-ghost btn-sm" onClick={() => void signOut()}>
               Sign out
             </button>

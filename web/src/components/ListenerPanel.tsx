@@ -64,7 +64,7 @@ export function ListenerPanel(props: {
       <ul class="people" aria-label="Listeners" aria-busy={loading}>
         {shown.map((u) => (
           <li key={u.id} class="person-row">
-            <Avatar id={u.id} name={u.displayName} size="sm" />
+            <Avatar id={u.id} name={u.displayName} src={u.avatarUrl} size="sm" />
             <span class="person-text">
               <span class="person-name">{u.displayName}</span>
               <span class="muted">@{u.handle}</span>

@@ -100,7 +100,7 @@ export function MemberActions(props: {
   return (
     <Dialog title={self ? 'You' : target.displayName} onClose={onClose} class="sheet">
       <div class="person">
-        <Avatar id={target.id} name={target.displayName} size="lg" />
+        <Avatar id={target.id} name={target.displayName} src={target.avatarUrl} size="lg" />
         <div>
           <strong>{target.displayName}</strong>
           <div class="muted">

@@ -1,5 +1,9 @@
-/** The reaction button and its emoji palette (Escape closes it and returns focus). */
-import { useEffect, useRef, useState } from 'preact/hooks';
+/**
+ * The reaction button and its emoji palette (Escape closes it and returns focus). On a phone the palette
+ * is one scrolling row docked above the action bar, and the page moves up if the stage would sit under it:
+ * the speakers stay in sight while people react.
+ */
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { REACTIONS, type ReactionEmoji } from '../api/types.js';
 import { Icon } from './Icon.js';
 
@@ -16,6 +20,22 @@ export function ReactionPicker({ onPick }: { onPick: (e: ReactionEmoji) => void 
     };
     document.addEventListener('pointerdown', away);
     return () => document.removeEventListener('pointerdown', away);
+  }, [open]);
+  useLayoutEffect(() => {
+    const p = palette.current;
+    if (!open || !p) return;
+    const box = p.getBoundingClientRect();
+    let under = 0;
+    for (const m of document.querySelectorAll('.stage-grid .member')) {
+      const r = m.getBoundingClientRect();
+      // Also those further down, behind the action bar: lifting one row must not bring the next under it.
+      if (r.bottom > box.top - 8) under = Math.max(under, r.bottom - box.top + 8);
+    }
+    if (under === 0) return;
+    // Room to scroll even on a short page, then lift the stage clear of the palette.
+    document.documentElement.classList.add('palette-open');
+    window.scrollBy({ top: under, behavior: 'instant' });
+    return () => document.documentElement.classList.remove('palette-open');
   }, [open]);
   return (
     <div class="reaction-picker">

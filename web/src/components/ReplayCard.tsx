@@ -18,7 +18,7 @@ export function ReplayCard({ replay }: { replay: RecentReplay }) {
       </h3>
       <div class="card-foot">
         <span class="faces" aria-hidden="true">
-          <Avatar id={space.host.id} name={space.host.displayName} size="sm" />
+          <Avatar id={space.host.id} name={space.host.displayName} src={space.host.avatarUrl} size="sm" />
         </span>
         <span class="card-meta">
           {space.host.displayName} · {formatWhen(replay.finishedAt)} · {plural(replay.plays, 'play', 'plays')}

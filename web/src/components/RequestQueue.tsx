@@ -34,7 +34,7 @@ export function RequestQueue(props: {
       <ul class="people">
         {props.queue.map(({ user }) => (
           <li key={user.id} class="person-row">
-            <Avatar id={user.id} name={user.displayName} size="sm" />
+            <Avatar id={user.id} name={user.displayName} src={user.avatarUrl} size="sm" />
             <span class="person-text">
               <span class="person-name">{user.displayName}</span>
               <span class="muted">@{user.handle}</span>

@@ -1,4 +1,7 @@
-/** A scheduled space: when it starts (counting down), Notify me, and Start / Cancel for its host. */
+/**
+ * A scheduled space: when it starts (counting down), Notify me, and for its host: Open backstage (meet the
+ * co-hosts on stage before listeners hear anything), Start now, Cancel.
+ */
 import { useState } from 'preact/hooks';
 import { describeError } from '../api/ApiError.js';
 import type { SpaceView } from '../api/types.js';
@@ -20,7 +23,7 @@ export function ScheduledPanel({
 }) {
   const [busy, setBusy] = useState(false);
   const at = space.scheduledFor !== null ? Date.parse(space.scheduledFor) : null;
-  const go = async (verb: 'start' | 'cancel') => {
+  const go = async (verb: 'backstage' | 'start' | 'cancel') => {
     setBusy(true);
     try {
       await api.transition(space.id, verb);
@@ -45,7 +48,15 @@ export function ScheduledPanel({
       <div class="row-actions center">
         {isHost ? (
           <>
-            <button type="button" class="btn btn-primary" disabled={busy} onClick={() => void go('start')}>
+            <button
+              type="button"
+              class="btn btn-primary"
+              disabled={busy}
+              onClick={() => void go('backstage')}
+            >
+              Open backstage
+            </button>
+            <button type="button" class="btn btn-outline" disabled={busy} onClick={() => void go('start')}>
               Start now
             </button>
             <button type="button" class="btn btn-ghost" disabled={busy} onClick={() => void go('cancel')}>

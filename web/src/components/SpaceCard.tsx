@@ -14,6 +14,8 @@ export function SpaceCard({ space }: { space: SpaceView }) {
           <span class="pill pill-live">
             <span class="live-dot" aria-hidden="true" /> Live
           </span>
+        ) : space.state === 'backstage' ? (
+          <span class="pill">Starting soon</span>
         ) : (
           <span class="pill">
             {space.scheduledFor !== null ? formatWhen(space.scheduledFor) : 'Scheduled'}
@@ -40,7 +42,7 @@ export function SpaceCard({ space }: { space: SpaceView }) {
       <div class="card-foot">
         <span class="faces" aria-hidden="true">
           {space.stage.slice(0, 3).map((m) => (
-            <Avatar key={m.id} id={m.id} name={m.displayName} size="sm" />
+            <Avatar key={m.id} id={m.id} name={m.displayName} src={m.avatarUrl} size="sm" />
           ))}
         </span>
         <span class="card-meta">

@@ -21,7 +21,13 @@ export function SpaceHeader({
           {live && <span class="live-dot" aria-hidden="true" />}
           {lost
             ? 'Reconnecting'
-            : { live: 'Live', scheduled: 'Scheduled', ended: 'Ended', cancelled: 'Cancelled' }[space.state]}
+            : {
+                live: 'Live',
+                scheduled: 'Scheduled',
+                backstage: 'Starting soon',
+                ended: 'Ended',
+                cancelled: 'Cancelled',
+              }[space.state]}
         </span>
         {space.record && live && (
           <span class="pill pill-rec" title="This space is being recorded">

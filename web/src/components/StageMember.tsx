@@ -22,7 +22,7 @@ export function StageMember(props: {
   const face = (
     <>
       <span class={`ring ${speaking && !m.muted ? 'is-speaking' : ''}`}>
-        <Avatar id={m.id} name={m.displayName} size="lg" />
+        <Avatar id={m.id} name={m.displayName} src={m.avatarUrl} size="lg" />
       </span>
       {m.muted && (
         <span class="mute-badge" data-muted="true">

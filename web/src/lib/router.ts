@@ -9,6 +9,7 @@ export type Route =
   | { name: 'space'; id: string }
   | { name: 'replay'; id: string }
   | { name: 'analytics'; id: string }
+  | { name: 'clip'; id: string }
   | { name: 'notFound' };
 
 export function match(pathname: string): Route {
@@ -19,6 +20,8 @@ export function match(pathname: string): Route {
   if (p === '/new') return { name: 'new' };
   const a = /^\/s\/([A-Za-z0-9_-]{1,64})\/analytics$/.exec(p);
   if (a?.[1] !== undefined) return { name: 'analytics', id: a[1] };
+  const c = /^\/c\/([A-Za-z0-9_-]{1,64})$/.exec(p);
+  if (c?.[1] !== undefined) return { name: 'clip', id: c[1] };
   const m = /^\/([sr])\/([A-Za-z0-9_-]{1,64})$/.exec(p);
   if (m?.[2] !== undefined) return m[1] === 's' ? { name: 'space', id: m[2] } : { name: 'replay', id: m[2] };
   return { name: 'notFound' };

@@ -21,14 +21,16 @@ export function HomePage() {
     let stale = false;
     const load = async () => {
       try {
-        const [l, s, r] = await Promise.all([
+        const [l, b, s, r] = await Promise.all([
           api.listSpaces('live'),
+          api.listSpaces('backstage'),
           api.listSpaces('scheduled'),
           api.recentReplays(),
         ]);
         if (stale) return;
         setLive(l.spaces);
-        setScheduled(s.spaces);
+        // Backstage spaces come first: they are "Starting soon".
+        setScheduled([...b.spaces, ...s.spaces]);
         setReplays(r.replays);
         setError(null);
       } catch (err) {

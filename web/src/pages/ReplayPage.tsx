@@ -11,6 +11,9 @@ import { useReplayPlayer } from '../space/useReplayPlayer.js';
 import { usePins } from '../space/usePins.js';
 import { PinnedPosts } from '../components/PinnedPosts.js';
 import { toast } from '../lib/toast.js';
+import { useSession } from '../lib/session.js';
+import { TrimStart } from '../components/TrimStart.js';
+import { ClipButton } from '../components/ClipButton.js';
 
 const SPEEDS = [0.75, 1, 1.25, 1.5, 2] as const;
 
@@ -34,6 +37,7 @@ export function ReplayPage({ id }: { id: string }) {
   const [space, setSpace] = useState<SpaceView | null>(null);
   const [load, setLoad] = useState<Load>({ s: 'loading' });
   const [plays, setPlays] = useState(0);
+  const session = useSession();
 
   const fetchReplay = useCallback(async () => {
     try {
@@ -107,7 +111,8 @@ export function ReplayPage({ id }: { id: string }) {
         </h1>
         {space && (
           <p class="muted person">
-            <Avatar id={space.host.id} name={space.host.displayName} size="sm" /> {space.host.displayName}
+            <Avatar id={space.host.id} name={space.host.displayName} src={space.host.avatarUrl} size="sm" />{' '}
+            {space.host.displayName}
             {space.endedAt !== null && <> · {formatWhen(space.endedAt)}</>}
           </p>
         )}
@@ -185,6 +190,18 @@ export function ReplayPage({ id }: { id: string }) {
               <button type="button" class="btn btn-outline btn-sm" onClick={() => void shareMoment()}>
                 <Icon name="link" size={16} /> Copy link to {formatClock(player.position)}
               </button>
+              <ClipButton
+                spaceId={id}
+                label={`Clip 30 s to ${formatClock(player.position)}`}
+                request={() => {
+                  // The 30 s that end where the player is (the first 30 s near the start; a shorter
+                  // recording whole, less a frame or two the renditions may differ by).
+                  const length = Math.max(5, Math.min(30, Math.floor(player.duration * 10) / 10 - 0.2));
+                  const end = Math.min(player.duration, Math.max(player.position, length));
+                  const startSeconds = Math.max(0, Math.floor((end - length) * 10) / 10);
+                  return { startSeconds, durationSeconds: length };
+                }}
+              />
               {ready?.downloadUrl !== undefined && (
                 <a class="btn btn-outline btn-sm" href={ready.downloadUrl} download>
                   Download (.m4a)
@@ -194,6 +211,13 @@ export function ReplayPage({ id }: { id: string }) {
             <p class="muted plays" aria-live="polite">
               {plural(plays, 'play', 'plays')}
             </p>
+            {session !== null && session.user.id === space?.host.id && (
+              <TrimStart
+                spaceId={id}
+                replay={ready}
+                onTrimmed={(replay) => setLoad({ s: 'ready', replay })}
+              />
+            )}
             {player.error !== null && (
               <p class="notice notice-error" role="alert">
                 {player.error}

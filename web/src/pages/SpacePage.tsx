@@ -7,10 +7,12 @@ import { FloatingReactions } from '../components/FloatingReactions.js';
 import { HostMenu } from '../components/HostMenu.js';
 import { InvitationBanner } from '../components/InvitationBanner.js';
 import { ListenerPanel } from '../components/ListenerPanel.js';
+import { ListenerFaces } from '../components/ListenerFaces.js';
 import { MemberActions } from '../components/MemberActions.js';
 import { MicPanel } from '../components/MicPanel.js';
 import { RequestQueue } from '../components/RequestQueue.js';
 import { ScheduledPanel } from '../components/ScheduledPanel.js';
+import { BackstageBanner, StartingSoon } from '../components/BackstageBanner.js';
 import { SpaceHeader } from '../components/SpaceHeader.js';
 import { EndedNotice, NotFoundNotice, RefusedNotice, UnavailableNotice } from '../components/SpaceNotice.js';
 import { StageGrid } from '../components/StageGrid.js';
@@ -33,6 +35,7 @@ import { nowPlaying } from '../audio/NowPlaying.js';
 import { match } from '../lib/router.js';
 import { LeaveDialog } from '../components/LeaveDialog.js';
 import { ConnectionLost } from '../components/ConnectionLost.js';
+import { ClipButton } from '../components/ClipButton.js';
 
 const NOBODY: ReadonlySet<string> = new Set();
 
@@ -73,6 +76,8 @@ export function SpacePage({ id }: { id: string }) {
   const view = useSpaceView(id, { onStage: onStageChange, onRemoved: () => setRemoved(true) });
   const space = view.space;
   const live = space?.state === 'live';
+  /** Before go-live: the stage talks among itself, listeners wait (BackstageBanner). */
+  const backstage = space?.state === 'backstage';
   const ended = space?.state === 'ended' || space?.state === 'cancelled';
   const me: StageMemberView | undefined = space?.stage.find((m) => m.id === meId);
   const onStage = me !== undefined;
@@ -82,7 +87,8 @@ export function SpacePage({ id }: { id: string }) {
   const [playlistUrl, setPlaylistUrl] = useState<string | null>(null);
   const audio = useStageAudio({
     spaceId: id,
-    live,
+    // In a backstage the stage's mics work; a waiting listener's player starts only on go-live.
+    live: live || (backstage && onStage),
     ended: ended || removed,
     onStage,
     muted: me?.muted ?? true,
@@ -92,7 +98,9 @@ export function SpacePage({ id }: { id: string }) {
   });
   // A listener on stage keeps hearing the broadcast until the WHIP mix plays; the host never listens.
   const wasListener = useRef(false);
-  const wantTicket = live && !removed && (!onStage || (wasListener.current && audio.mic !== 'live'));
+  // A backstage's listeners hold a ticket too: they are counted as waiting, and play as soon as it is live.
+  const wantTicket =
+    (live || backstage) && !removed && (!onStage || (live && wasListener.current && audio.mic !== 'live'));
   const ticket = useListenerTicket(
     id,
     wantTicket,
@@ -108,7 +116,7 @@ export function SpacePage({ id }: { id: string }) {
   }, [ticket.state]);
   const connection = useConnection(ticket.offline);
 
-  const pins = usePins(id, live || space?.state === 'scheduled');
+  const pins = usePins(id, live || backstage || space?.state === 'scheduled');
   // Time-shift ends by itself when there is no live space to shift in, or when the listener goes on stage.
   useEffect(() => {
     if (shifted && (!live || onStage)) setShifted(false);
@@ -144,6 +152,10 @@ export function SpacePage({ id }: { id: string }) {
     );
 
   const react = (emoji: ReactionEmoji) => {
+    if (backstage) {
+      toast('Reactions start when the space goes live.');
+      return;
+    }
     if (!session && ticket.ticket() === undefined) {
       toast('Listen first, or sign in, to react.');
       return;
@@ -259,6 +271,12 @@ export function SpacePage({ id }: { id: string }) {
             </p>
           )}
         </>
+      ) : backstage ? (
+        onStage ? (
+          <BackstageBanner space={space} moderator={moderator} onChanged={() => void view.reload()} />
+        ) : (
+          <StartingSoon space={space} />
+        )
       ) : space.state === 'scheduled' ? (
         <ScheduledPanel space={space} isHost={isHost} onChanged={() => void view.reload()} />
       ) : t.status === 'unavailable' ? (
@@ -266,6 +284,20 @@ export function SpacePage({ id }: { id: string }) {
       ) : t.status === 'refused' ? (
         <RefusedNotice code={t.code} message={t.message} />
       ) : null}
+      {backstage && !removed && requests.invitedBy && !onStage && (
+        <InvitationBanner spaceId={id} by={requests.invitedBy} onDone={requests.clearInvitation} />
+      )}
+      {backstage && !removed && moderator && (
+        <RequestQueue spaceId={id} queue={requests.queue} onAnswered={requests.dropFromQueue} />
+      )}
+      {backstage && !removed && onStage && me && (
+        <MicPanel
+          state={audio.mic}
+          message={audio.micMessage}
+          role={me.role === 'cohost' ? 'co-host' : me.role}
+          onTurnOn={() => void audio.turnOnMic()}
+        />
+      )}
       {live && !removed && (
         <>
           {requests.invitedBy && !onStage && (
@@ -308,7 +340,7 @@ export function SpacePage({ id }: { id: string }) {
         <PinnedPosts
           spaceId={id}
           pins={pins.pins}
-          canEdit={moderator && (live || space.state === 'scheduled')}
+          canEdit={moderator && (live || backstage || space.state === 'scheduled')}
         />
       )}
       {!ended && !removed && (
@@ -323,6 +355,19 @@ export function SpacePage({ id }: { id: string }) {
         </div>
       )}
       {live && !removed && (
+        <ListenerFaces spaceId={id} count={space.listenerCount} onOpen={() => setPanel('listeners')} />
+      )}
+      {live && !removed && space.record && (
+        <ClipButton
+          spaceId={id}
+          class="card"
+          request={() => {
+            const t = ticket.ticket();
+            return t !== undefined ? { ticket: t } : {};
+          }}
+        />
+      )}
+      {(live || (backstage && onStage)) && !removed && (
         <ActionBar
           primary={onStage ? 'mic' : session ? 'hand' : 'none'}
           muted={me?.muted ?? true}
