@@ -133,7 +133,7 @@ const ConfigSchema = z
           .describe("The AAC rendition's bitrate."),
         stageEngine: z
           .enum(['worker', 'inline'])
-          .default('inline')
+          .default('worker')
           .describe(
             "Where the speakers' WebRTC and the mixer run: inline in the node's event loop, or a worker process apart from listener traffic (docs/architecture.md).",
           ),

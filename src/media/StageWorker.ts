@@ -87,22 +87,30 @@ export class StageWorker {
   }
 
   /** Starts a space's stage engine in the worker (starting the worker first if needed). */
-  async open(opts: StageEngineOptions): Promise<SpaceStageEngine> {
+  open(opts: StageEngineOptions): Promise<SpaceStageEngine> {
     if (this.#closed)
       throw new RostraError('space_unavailable', 'This node is shutting down.', { retryAfter: 5 });
     const engine = new WorkerStageEngine(this, opts.spaceId);
     this.#engines.get(opts.spaceId)?.fail(new Error('replaced by a newer engine of the same space'));
     this.#engines.set(opts.spaceId, engine);
     this.#holdOpen();
-    try {
-      const reply = await this.request({ type: 'open', opts });
-      engine.preSkip = (reply.value as { preSkip: number }).preSkip;
-    } catch (err) {
-      if (this.#engines.get(opts.spaceId) === engine) this.#engines.delete(opts.spaceId);
-      this.#holdOpen();
-      throw err;
-    }
-    return engine;
+    // Not awaited: starting the process takes ~1 s (more on a busy machine), and a space's media must not
+    // wait for it. Later requests of the space queue behind this one on the IPC channel, and the worker
+    // handles a space's messages in order. The node needs only the encoder's delay up front; libopus's is
+    // a constant, checked against the worker's answer.
+    this.request({ type: 'open', opts }).then(
+      (reply) => {
+        const preSkip = (reply.value as { preSkip: number }).preSkip;
+        if (preSkip !== engine.preSkip)
+          engine.fail(new Error(`the worker's Opus encoder delay is ${preSkip}, not ${engine.preSkip}`));
+      },
+      (err: unknown) => {
+        if (this.#engines.get(opts.spaceId) === engine) this.#engines.delete(opts.spaceId);
+        this.#holdOpen();
+        engine.fail(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+    return Promise.resolve(engine);
   }
 
   /** Idempotent: closes every space's peers in the worker, then ends the process. */
@@ -237,7 +245,8 @@ export class StageWorker {
 /** One space's engine in the worker, from the node. */
 class WorkerStageEngine extends TypedEmitter<StageEngineEvents> implements SpaceStageEngine {
   readonly stage: WorkerStageControl;
-  preSkip = 0;
+  /** libopus's encoder delay at 48 kHz (application 'audio'); the worker's answer to `open` confirms it. */
+  readonly preSkip = 312;
   readonly #worker: StageWorker;
   readonly #spaceId: string;
   #closing: Promise<void> | undefined;

@@ -162,10 +162,27 @@ const timer = setInterval(() => {
 }, SNAPSHOT_EVERY_MS);
 timer.unref();
 
+/**
+ * A space's messages are handled one after another, in the order the node sent them: the node does not wait
+ * for `open` before it sends `addSpeaker`, and `open` awaits (the space's earlier engine closing).
+ */
+const chains = new Map<string, Promise<void>>();
+
 process.on('message', (msg: ToWorker) => {
-  handle(msg).catch((err: unknown) => {
-    log.error({ err, type: msg.type }, 'stage worker request failed');
-    if ('req' in msg) post({ type: 'reply', req: msg.req, ok: false, error: toWire(err) });
+  const run = () =>
+    handle(msg).catch((err: unknown) => {
+      log.error({ err, type: msg.type }, 'stage worker request failed');
+      if ('req' in msg) post({ type: 'reply', req: msg.req, ok: false, error: toWire(err) });
+    });
+  const spaceId = msg.type === 'open' ? msg.opts.spaceId : 'spaceId' in msg ? msg.spaceId : undefined;
+  if (spaceId === undefined) {
+    void run();
+    return;
+  }
+  const next = (chains.get(spaceId) ?? Promise.resolve()).then(run);
+  chains.set(spaceId, next);
+  void next.then(() => {
+    if (chains.get(spaceId) === next) chains.delete(spaceId);
   });
 });
 log.debug('stage worker started');

@@ -42,7 +42,9 @@ describe('one owner per live space across nodes', () => {
         bus,
         config: {
           secret,
-          cluster: { leaseMs: 1000, ownerTimeoutMs: 1000 },
+          // The owner's first part waits for its stage worker process to start: several seconds under tsx on
+          // a busy machine.
+          cluster: { leaseMs: 1000, ownerTimeoutMs: 8000 },
           // Three nodes start in one process on a shared machine: no shedding by event-loop delay here.
           guard: { eventLoopDelayMs: 10_000 },
         },
