@@ -87,30 +87,27 @@ export class StageWorker {
   }
 
   /** Starts a space's stage engine in the worker (starting the worker first if needed). */
-  open(opts: StageEngineOptions): Promise<SpaceStageEngine> {
+  async open(opts: StageEngineOptions): Promise<SpaceStageEngine> {
     if (this.#closed)
       throw new RostraError('space_unavailable', 'This node is shutting down.', { retryAfter: 5 });
     const engine = new WorkerStageEngine(this, opts.spaceId);
     this.#engines.get(opts.spaceId)?.fail(new Error('replaced by a newer engine of the same space'));
     this.#engines.set(opts.spaceId, engine);
     this.#holdOpen();
-    // Not awaited: starting the process takes ~1 s (more on a busy machine), and a space's media must not
-    // wait for it. Later requests of the space queue behind this one on the IPC channel, and the worker
-    // handles a space's messages in order. The node needs only the encoder's delay up front; libopus's is
-    // a constant, checked against the worker's answer.
-    this.request({ type: 'open', opts }).then(
-      (reply) => {
-        const preSkip = (reply.value as { preSkip: number }).preSkip;
-        if (preSkip !== engine.preSkip)
-          engine.fail(new Error(`the worker's Opus encoder delay is ${preSkip}, not ${engine.preSkip}`));
-      },
-      (err: unknown) => {
-        if (this.#engines.get(opts.spaceId) === engine) this.#engines.delete(opts.spaceId);
-        this.#holdOpen();
-        engine.fail(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-    return Promise.resolve(engine);
+    // Awaited: the node anchors the broadcast's PROGRAM-DATE-TIME when the space's media is made, and the
+    // worker's mix clock starts with its `open`; starting the process first (~1 s, more on a busy machine)
+    // would put every part's date that much in the past.
+    try {
+      const reply = await this.request({ type: 'open', opts });
+      const preSkip = (reply.value as { preSkip: number }).preSkip;
+      if (preSkip !== engine.preSkip)
+        throw new Error(`the worker's Opus encoder delay is ${preSkip}, not ${engine.preSkip}`);
+    } catch (err) {
+      if (this.#engines.get(opts.spaceId) === engine) this.#engines.delete(opts.spaceId);
+      this.#holdOpen();
+      throw err;
+    }
+    return engine;
   }
 
   /** Idempotent: closes every space's peers in the worker, then ends the process. */
