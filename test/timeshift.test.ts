@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import type { RostraNode } from '../src/server/RostraNode.js';
 import { tonePackager } from '../src/testing/recordingTestKit.js';
 import { openTestNode, signUp, TestClient, type ErrorBody } from '../src/testing/TestNode.js';
+import { until } from '../src/testing/until.js';
 
 let dir: string;
 let node: RostraNode;
@@ -38,12 +39,11 @@ test('a live space’s recording so far, as an EVENT playlist; then the replay o
   await node.recordings.started(space, { packager, startedAtMs: Date.now() });
   push(6.5); // three whole 2 s segments and a part of the fourth
 
-  let text = '';
-  for (let i = 0; i < 200 && !/seg2\.m4s/.test(text); i++) {
-    await new Promise((r) => setTimeout(r, 25)); // the recorder writes off the event loop's tick
+  // The recorder writes off the event loop's tick: wait for the third segment to be listed.
+  const text = await until('seg2 in the EVENT playlist', async () => {
     const res = await anon.get(`/replay/${id}/event.m3u8`);
-    text = res.status === 200 ? res.text : '';
-  }
+    return res.status === 200 && /seg2\.m4s/.test(res.text) ? res.text : undefined;
+  });
   assert.match(text, /#EXT-X-PLAYLIST-TYPE:EVENT/);
   assert.doesNotMatch(text, /#EXT-X-ENDLIST/);
   assert.match(text, /#EXT-X-MAP:URI="event\/init\d*\.mp4"/);

@@ -14,22 +14,13 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { SpeakerBot } from '../../src/bot/index.js';
 import { EventClient } from '../../src/testing/EventClient.js';
+import { until } from '../../src/testing/until.js';
 import type { RostraNode } from '../../src/server/RostraNode.js';
 import { openTestNode, signUp, type ErrorBody, type TestUser } from '../../src/testing/TestNode.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Polls until `cond` holds; the deadline is for a busy machine, not a bound. */
-async function waitFor(
-  what: string,
-  cond: () => boolean | Promise<boolean>,
-  detail: () => string = () => '',
-): Promise<void> {
-  const until = Date.now() + 60_000;
-  while (!(await cond())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what} ${detail()}`);
-    await sleep(20);
-  }
-}
+/** Polls until `cond` holds (src/testing/until.ts); the deadline is for a busy machine, not a bound. */
+const waitFor = (what: string, cond: () => boolean | Promise<boolean>, detail: () => string = () => '') =>
+  until(() => `${what} ${detail()}`, cond, 60_000);
 const heard = (bot: SpeakerBot, hz: number) => bot.report().heard.some((t) => t.frequencyHz === hz);
 const code = (res: { body: unknown }) => (res.body as ErrorBody).error.code;
 

@@ -10,6 +10,7 @@ import { jsonLine, listen } from '../../src/cli/listen.js';
 import { LiveListener } from '../../src/listener/index.js';
 import type { RostraNode } from '../../src/server/RostraNode.js';
 import { openTestNode, signUp, type TestUser } from '../../src/testing/TestNode.js';
+import { until } from '../../src/testing/until.js';
 
 let node: RostraNode;
 let base: string;
@@ -140,11 +141,7 @@ test('listen CLI: bad URLs, refusals with their code and Retry-After, exit 1 or 
       first.catch(() => undefined); // awaited below; a failed assertion must not leave it unhandled
       try {
         // Admitted, and the node's ~1 s count cache (what admission reads) shows it.
-        const deadline = Date.now() + 30_000;
-        while ((await capped.plane.audience.count(id)) < 1) {
-          assert.ok(Date.now() < deadline, 'the first listener was never counted');
-          await new Promise((r) => setTimeout(r, 50));
-        }
+        await until('the first listener counted', async () => (await capped.plane.audience.count(id)) >= 1);
         assert.equal(await listen([`${cappedBase}/s/${id}`, '--seconds', '1']), 1);
         assert.match(errors.join('\n'), /503 space_unavailable: .*Retry after \d+ s\./);
       } finally {
