@@ -47,7 +47,9 @@ class RedisCounters implements Counters {
     const res = await this.#redis.multi().get(k).pttl(k).exec();
     const count = Number(res?.[0]?.[1] ?? 0);
     const ttl = Number(res?.[1]?.[1] ?? 0);
-    if (!Number.isFinite(count) || count <= 0 || ttl <= 0) return { count: 0, resetInMs: 0 };
+    // PTTL 0 is a key in its last millisecond, still counted by the next INCR: report it, not an empty
+    // window (-2 is no key; -1, no expiry, is never set by take/hit).
+    if (!Number.isFinite(count) || count <= 0 || ttl < 0) return { count: 0, resetInMs: 0 };
     return { count, resetInMs: ttl };
   }
 }
