@@ -2,48 +2,254 @@
  * The stage under an audience: speaker → server → speaker delay, and how much of each speaker's own voice
  * comes back in their return feed, while N LL-HLS listeners load the same node.
  *
- * One `rostra serve` origin pinned to core 0 per stage engine measured (`--stage-engine worker`:
- * the stage in a worker process, which inherits the pin, so it shares core 0 with HTTP; `inline`, the default: in
- * the node's own event loop, as before). Two bot speakers in this process talk all the time: the host at
- * 440 Hz with a 1 kHz pulse every 470 ms, the other at 660 Hz. The listener generator (src/loadtest, no
- * decoding) is its own process pinned to core 1, as in bench/listeners.bench.ts. The origin's CPU column
- * counts the node process only, not its stage worker.
- * - stage delay: when each pulse left the host's bot → when the other bot heard its onset (one clock).
- * - own voice: every 200 ms, the level of a bot's own tone in what the server sends it, in dB relative to
- *   the other speaker's tone (Goertzel over the last 200 ms; −∞ when nothing of it is above −120 dBFS).
+ * Cores (2 on the bench machine). The node's HTTP process is pinned to core 0 (`taskset`, as every bench
+ * pins the origin it measures); its stage worker (`--stage-engine worker`, the default) is then unpinned
+ * to every core (`taskset -a -p` on each of its threads once it exists: it would inherit core 0 from the
+ * node). That is how it runs in production, where nobody pins anything and the OS puts the worker on
+ * whichever core is free, and it is the point of the worker: listener traffic saturating the node's
+ * core must not delay the stage. Pinned to the node's core instead, the worker competes with HTTP for
+ * one core, which no deployment does (STAGE_WORKER_CORE=0 measures that; =1 pins it to the generator's
+ * core). The listener generator (src/loadtest, no decoding) is its own process pinned to core 1, as in
+ * bench/listeners.bench.ts; the bots run in this process, unpinned. `--stage-engine inline` (the engine
+ * before the worker, kept for comparison: ENGINES=worker,inline) has no worker: the stage is on core 0.
  *
- * Run: npm run bench -- stage       (LISTENERS=0,1000,2000 SECONDS=15 ENGINES=worker,inline to change the
- * defaults)
+ * Signals: the host's bot plays 400 Hz with a 10 ms 2 kHz pulse every second; the guest's bot 1 kHz with
+ * a 3 kHz pulse every second. Every frequency is a multiple of 50 Hz (whole cycles in a 20 ms frame) and
+ * the tones are ≥ 600 Hz from each other and from the pulses.
+ * - stage delay: when a pulse left one bot → when the other bot heard its onset, on one clock, in both
+ *   directions (host → guest and guest → host), so a 55 s row holds ~110 pulses. The pulse period bounds
+ *   what can be told apart: a delay ≥ 1 s would read as a shorter one. With 470 ms pulses (before 30
+ *   Nov) a ~485 ms stage delay at 1,000 listeners read as 14 ms: PULSE_MS=1100 showed it.
+ * - own voice: every 20 ms frame a bot receives, a Hann-windowed Goertzel at its own tone and at the
+ *   other speaker's tone (exact bins: no leakage between them). Frames within one frame of a pulse of the
+ *   other speaker are left out (a pulse's switching clicks are broadband: not a leak); frames where the
+ *   other speaker's tone is below −40 dBFS (it plays at −18) are "no reference": the ratio would mean
+ *   nothing; frames with a broadband glitch are "too noisy" (see ownVoice). The column is the worst frame
+ *   of the row, own tone − other tone, over both bots. The same measure at 700 Hz, which nobody plays,
+ *   is a control (glitches, codec noise). The old measure (200 ms windows, a 1 kHz pulse beside a 660 Hz
+ *   tone) read −25 dB on a clean feed: the pulse's clicks, not a leak.
+ *   Validated: on synthetic feeds through Opus at 32 kbps (the mix-minus encoder), a clean feed reads
+ *   −47 dB worst (the codec's floor in a 20 ms bin), a steady leak at −40 / −20 / 0 dB reads −38.8 /
+ *   −19.7 / +0.2 dB, one leaked frame in 50 at −30 dB reads −32. On the real stage, OWN_VOICE_CHECK=total
+ *   measures a third bot, on stage but muted, instead: its feed is the whole mix, holding both tones, and
+ *   reads 0.0 dB median, +0.6 dB worst (30 Nov); the real mix-minus reads −47 to −49 dB worst.
+ * The rows share one origin and its stage, in order: a mixer stall (> 100 ms, on a starved machine) adds
+ * its length to the speakers' jitter buffers for good (up to their 200 ms cap, src/audio), so it shows in
+ * the rows after it too, as it would on a real stage.
+ *
+ * Run: npm run bench -- stage      (LISTENERS=0,1000,2000 SECONDS=55 per row, PULSE_MS=1000, ENGINES=worker,
+ * STAGE_WORKER_CORE=any|0|1, OWN_VOICE_CHECK=total to change the defaults)
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { SpeakerBot } from '../src/bot/index.js';
+import { ToneDetector, amplitudeToDb, toneAmplitude } from '../src/bot/ToneDetector.js';
 import type { LoadTestReport } from '../src/loadtest/index.js';
 import { freePort } from '../src/testing/ServeProcess.js';
 import { fmt, pin, printTable, serveCommand } from './lib.js';
 import { writeSummary } from './summary.js';
 
 const LISTENERS = (process.env.LISTENERS ?? '0,1000,2000').split(',').map(Number);
-const SECONDS = Number(process.env.SECONDS ?? 15);
-const ENGINES = (process.env.ENGINES ?? 'worker,inline').split(',') as ('worker' | 'inline')[];
+/** The measured window of each row. */
+const WINDOW_S = Number(process.env.SECONDS ?? 55);
+const ENGINES = (process.env.ENGINES ?? 'worker').split(',') as ('worker' | 'inline')[];
+const WORKER_CORE = process.env.STAGE_WORKER_CORE ?? 'any';
+const CHECK_TOTAL = process.env.OWN_VOICE_CHECK === 'total';
 const RAMP_S = 2;
-const PULSE_EVERY_MS = 470;
+/** Generator start-up (tsx, ~1 s) and ramp, before a row's window opens. */
+const SETTLE_S = RAMP_S + 3;
+const PULSE_EVERY_MS = Number(process.env.PULSE_MS ?? 1000);
+const FRAME = 960; // 20 ms at 48 kHz
+const HOST = { toneHz: 400, pulseHz: 2000 };
+const GUEST = { toneHz: 1000, pulseHz: 3000 };
+const MUTED_HZ = 1600; // the check bot's tone: never in anyone's feed, it is muted
+const UNPLAYED_HZ = 700;
+const TONE_DBFS = -18;
+/** The other speaker's tone below this in a frame: no reference for a ratio. */
+const REFERENCE_FLOOR_DBFS = -40;
+/** A pulse above this in a frame: it and its neighbours are left out. */
+const PULSE_FLOOR_DBFS = -60;
+/** Glitch test (see ownVoice): noise bins this far from the own tone, and the thresholds. */
+const NEIGHBOUR_HZ = 150;
+const NOISY_DB = -45;
+const TONAL_DB = 10;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const secret = randomBytes(24).toString('hex');
 
 const cpuSeconds = (pid: number): number => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(f[11]) + Number(f[12])) / 100;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return Number.NaN; // gone
+  }
 };
 const percentile = (xs: readonly number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? Number.NaN;
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The node's stage worker: its child process running StageWorkerProcess. */
+function stageWorkerPid(nodePid: number): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+      if (ppid !== nodePid) continue;
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('StageWorkerProcess')) return Number(entry);
+    } catch {
+      // a process that ended while we looked
+    }
+  }
+  return undefined;
+}
+
+/** Sets the worker's cores, every thread (`-a`: taskset -p alone changes the main thread only). */
+function placeWorker(pid: number): string {
+  const cores = WORKER_CORE === 'any' ? `0-${cpus().length - 1}` : WORKER_CORE;
+  const r = spawnSync('taskset', ['-a', '-p', '-c', cores, String(pid)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`taskset on the stage worker failed: ${r.stderr || r.error?.message}`);
+  const allowed = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return allowed ?? '?';
+}
+
+/**
+ * The decoded 20 ms frames a bot receives. SpeakerBot hands every decoded frame to its ToneDetector and
+ * keeps no PCM itself, so the bench wraps ToneDetector's prototype (in this process only): `claim(bot)`
+ * learns which detector is that bot's, from the `tones()` its `report()` calls.
+ */
+class FrameTap {
+  static readonly #byDetector = new Map<ToneDetector, FrameTap>();
+  static #claiming: FrameTap | undefined;
+  static {
+    const push = ToneDetector.prototype.push;
+    const tones = ToneDetector.prototype.tones;
+    ToneDetector.prototype.push = function (this: ToneDetector, samples) {
+      FrameTap.#byDetector.get(this)?.take(samples);
+      push.call(this, samples);
+    };
+    ToneDetector.prototype.tones = function (this: ToneDetector) {
+      if (FrameTap.#claiming) FrameTap.#byDetector.set(this, FrameTap.#claiming);
+      return tones.call(this);
+    };
+  }
+
+  static claim(bot: SpeakerBot): FrameTap {
+    const tap = new FrameTap();
+    FrameTap.#claiming = tap;
+    bot.report();
+    FrameTap.#claiming = undefined;
+    if (![...FrameTap.#byDetector.values()].includes(tap)) throw new Error('no ToneDetector to tap');
+    return tap;
+  }
+
+  recording = false;
+  frames: Float32Array[] = [];
+  #partial = new Float32Array(FRAME);
+  #filled = 0;
+
+  take(samples: ArrayLike<number>): void {
+    if (!this.recording) return;
+    for (let i = 0; i < samples.length; i++) {
+      this.#partial[this.#filled++] = samples[i] ?? 0;
+      if (this.#filled === FRAME) {
+        this.frames.push(this.#partial);
+        this.#partial = new Float32Array(FRAME);
+        this.#filled = 0;
+      }
+    }
+  }
+
+  start(): void {
+    this.frames = [];
+    this.#filled = 0;
+    this.recording = true;
+  }
+}
+
+interface OwnVoice {
+  /** Own tone − other speaker's tone, dB, per measured frame. */
+  rel: number[];
+  /** The unplayed tone − other speaker's tone, dB, per measured frame. */
+  unplayed: number[];
+  noReference: number;
+  nearPulse: number;
+  noisy: number;
+  /** The frame that gave the worst `rel`: own tone, other tone, noise beside the own tone, dBFS. */
+  worstFrame?: { own: number; other: number; noise: number };
+}
+
+/**
+ * Frame by frame, the own tone relative to the other speaker's, in what one bot received. A glitch (a
+ * click after a gap, a decoder reset) is broadband: it fills the own tone's bin as it fills its
+ * neighbours (own ± 150 Hz, 3 bins away, where a steady own tone puts nothing). Where that noise is
+ * within 45 dB of the other speaker's tone, the frame cannot tell a −40 dB leak from the glitch: it is
+ * "too noisy" and counted, unless the own tone stands ≥ 10 dB out of the noise (then it is a leak,
+ * glitch or not, and measured).
+ */
+function ownVoice(
+  frames: readonly Float32Array[],
+  ownHz: number,
+  otherHz: number,
+  otherPulseHz: number,
+): OwnVoice {
+  const db = (f: Float32Array, hz: number) => amplitudeToDb(toneAmplitude(f, 48_000, hz, 'hann'));
+  const pulse = frames.map((f) => db(f, otherPulseHz) > PULSE_FLOOR_DBFS);
+  const out: OwnVoice = { rel: [], unplayed: [], noReference: 0, nearPulse: 0, noisy: 0 };
+  let worst = -Infinity;
+  frames.forEach((f, i) => {
+    if (pulse[i - 1] || pulse[i] || pulse[i + 1]) {
+      out.nearPulse++;
+      return;
+    }
+    const other = db(f, otherHz);
+    if (other < REFERENCE_FLOOR_DBFS) {
+      out.noReference++;
+      return;
+    }
+    const own = db(f, ownHz);
+    const noise = Math.max(db(f, ownHz - NEIGHBOUR_HZ), db(f, ownHz + NEIGHBOUR_HZ));
+    if (noise - other > NOISY_DB && own - noise < TONAL_DB) {
+      out.noisy++;
+      return;
+    }
+    out.rel.push(own - other);
+    out.unplayed.push(db(f, UNPLAYED_HZ) - other);
+    if (own - other > worst) {
+      worst = own - other;
+      out.worstFrame = { own, other, noise };
+    }
+  });
+  return out;
+}
+
+function merge(a: OwnVoice, b: OwnVoice): OwnVoice {
+  const worse = Math.max(...a.rel) >= Math.max(...b.rel) ? a : b;
+  return {
+    rel: [...a.rel, ...b.rel],
+    unplayed: [...a.unplayed, ...b.unplayed],
+    noReference: a.noReference + b.noReference,
+    nearPulse: a.nearPulse + b.nearPulse,
+    noisy: a.noisy + b.noisy,
+    ...(worse.worstFrame ? { worstFrame: worse.worstFrame } : {}),
+  };
+}
+
+/** Pulses `from` sent and `to` heard within [t0, t1]: arrival − the latest pulse sent before it. */
+function delays(from: SpeakerBot, to: SpeakerBot, t0: number, t1: number): number[] {
+  const sent = from.report().pulsesSent;
+  return to
+    .report()
+    .pulsesHeard.filter((at) => at >= t0 && at <= t1)
+    .map((at) => at - Math.max(...sent.filter((t) => t <= at)))
+    .filter((d) => Number.isFinite(d) && d >= 0 && d < PULSE_EVERY_MS);
+}
 
 async function api<T>(port: number, path: string, token?: string, body?: unknown): Promise<T> {
   const res = await fetch(`http://127.0.0.1:${port}${path}`, {
@@ -58,43 +264,21 @@ async function api<T>(port: number, path: string, token?: string, body?: unknown
   return (res.status === 204 ? {} : await res.json()) as T;
 }
 
-interface Levels {
-  own: number;
-  other: number;
-  /** 550 Hz, which nobody plays: what clicks and concealment alone put near the tones. */
-  unplayed: number;
-}
-
-/** A bot's own tone, the other speaker's and an unplayed one in its last 200 ms of return feed, dBFS. */
-function levels(b: SpeakerBot, own: number, other: number): Levels {
-  const heard = b.report().heard;
-  const level = (hz: number) => heard.find((t) => t.frequencyHz === hz)?.levelDbfs ?? -Infinity;
-  return { own: level(own), other: level(other), unplayed: level(550) };
-}
-
-/** Own tone per window relative to the other speaker's median level in the phase (a dip in the other's
- *  level must not read as a leak). */
-function relative(samples: readonly Levels[], which: 'own' | 'unplayed'): number[] {
-  const other = percentile(
-    samples.map((s) => s.other),
-    50,
-  );
-  return samples.map((s) => s[which] - other);
-}
-
 interface Row {
   engine: string;
   n: number;
   connected: number;
   delays: number[];
-  own: number[];
-  unplayed: number[];
+  voice: OwnVoice;
   originCpu: number;
+  workerCpu: number;
   stalls: number;
   load: number;
+  /** This process's event-loop delay p99 (where the bots time their packets), ms. */
+  benchLoopP99: number;
 }
 
-/** One origin with `engine`: its space, two bots, and every listener count in turn. */
+/** One origin with `engine`: its space, the bots, and every listener count in turn. */
 async function measureEngine(engine: 'worker' | 'inline'): Promise<Row[]> {
   // --- the origin
   const port = await freePort();
@@ -134,29 +318,51 @@ async function measureEngine(engine: 'worker' | 'inline'): Promise<Row[]> {
   const { id: spaceId } = await api<{ id: string }>(port, '/api/v1/spaces', host.token, {
     title: 'Stage bench',
   });
-  await api(port, `/api/v1/spaces/${spaceId}/users/${guest.user.id}/invite`, host.token);
-  await api(port, `/api/v1/spaces/${spaceId}/invitation`, guest.token, { accept: true });
+  const invite = async (user: Signed) => {
+    await api(port, `/api/v1/spaces/${spaceId}/users/${user.user.id}/invite`, host.token);
+    await api(port, `/api/v1/spaces/${spaceId}/invitation`, user.token, { accept: true });
+  };
+  await invite(guest);
   await api(port, `/api/v1/spaces/${spaceId}/users/${guest.user.id}/unmute`, guest.token);
 
   const whipUrl = `http://127.0.0.1:${port}/api/v1/spaces/${spaceId}/whip`;
-  const bot = (token: string, frequencyHz: number, pulse: boolean) =>
+  const bot = (token: string, toneHz: number, pulse?: { sendHz: number; hearHz: number }) =>
     new SpeakerBot({
       whipUrl,
       token,
       audio: {
         kind: 'tone',
-        frequencyHz,
-        levelDbfs: -18,
-        ...(pulse ? { pulse: { everyMs: PULSE_EVERY_MS, durationMs: 10 } } : {}),
+        frequencyHz: toneHz,
+        levelDbfs: TONE_DBFS,
+        ...(pulse ? { pulse: { everyMs: PULSE_EVERY_MS, durationMs: 10, frequencyHz: pulse.sendHz } } : {}),
       },
-      listenHz: [440, 550, 660],
-      listenThresholdDbfs: -120,
+      ...(pulse ? { pulseHz: pulse.hearHz } : {}),
       connectTimeoutMs: 30_000,
     });
-  const emitter = bot(host.token, 440, true);
-  const hearer = bot(guest.token, 660, false);
-  await emitter.start();
-  await hearer.start();
+  const hostBot = bot(host.token, HOST.toneHz, { sendHz: HOST.pulseHz, hearHz: GUEST.pulseHz });
+  const guestBot = bot(guest.token, GUEST.toneHz, { sendHz: GUEST.pulseHz, hearHz: HOST.pulseHz });
+  const hostTap = FrameTap.claim(hostBot);
+  const guestTap = FrameTap.claim(guestBot);
+  await hostBot.start();
+  await guestBot.start();
+  // The self-check: a third bot on stage, never unmuted, so its feed is the whole mix.
+  let mutedBot: SpeakerBot | undefined;
+  let mutedTap: FrameTap | undefined;
+  if (CHECK_TOTAL) {
+    const third = await signup('bench_muted');
+    await invite(third);
+    mutedBot = bot(third.token, MUTED_HZ);
+    mutedTap = FrameTap.claim(mutedBot);
+    await mutedBot.start();
+  }
+  const originPid = origin.pid as number;
+  let workerPid: number | undefined;
+  if (engine === 'worker') {
+    workerPid = stageWorkerPid(originPid);
+    if (workerPid === undefined) throw new Error('no stage worker process under the node');
+    const allowed = placeWorker(workerPid);
+    console.log(`  node pid ${originPid} on core 0; stage worker pid ${workerPid} on cores ${allowed}`);
+  }
   await sleep(2000);
 
   async function phase(n: number): Promise<Row> {
@@ -176,7 +382,7 @@ async function measureEngine(engine: 'worker' | 'inline'): Promise<Row[]> {
         '--ramp',
         String(RAMP_S),
         '--duration',
-        String(SECONDS),
+        String(SETTLE_S + WINDOW_S + 1),
         '--json',
       ]) as [string, ...string[]];
       const child = spawn(gexe, gargs, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -192,40 +398,46 @@ async function measureEngine(engine: 'worker' | 'inline'): Promise<Row[]> {
           }
         }),
       );
-      // tsx start-up (~1 s) and the ramp, before the window.
-      await sleep((RAMP_S + 2.5) * 1000);
+      await sleep(SETTLE_S * 1000);
     }
-    const windowS = n > 0 ? SECONDS - RAMP_S - 3 : SECONDS - 3;
+    const taps = [hostTap, guestTap, ...(mutedTap ? [mutedTap] : [])];
+    for (const t of taps) t.start();
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
     const from = performance.now();
-    const cpu0 = cpuSeconds(origin.pid as number);
-    const heardByHearer: Levels[] = [];
-    const heardByEmitter: Levels[] = [];
-    while (performance.now() - from < windowS * 1000) {
-      await sleep(200);
-      heardByHearer.push(levels(hearer, 660, 440));
-      heardByEmitter.push(levels(emitter, 440, 660));
-    }
-    const own = [...relative(heardByHearer, 'own'), ...relative(heardByEmitter, 'own')];
-    const unplayed = [...relative(heardByHearer, 'unplayed'), ...relative(heardByEmitter, 'unplayed')];
+    const cpu0 = cpuSeconds(originPid);
+    const wcpu0 = workerPid === undefined ? 0 : cpuSeconds(workerPid);
+    await sleep(WINDOW_S * 1000);
     const to = performance.now();
-    const originCpu = (cpuSeconds(origin.pid as number) - cpu0) / ((to - from) / 1000);
-    const sent = emitter.report().pulsesSent;
-    const delays = hearer
-      .report()
-      .pulsesHeard.filter((at) => at >= from && at <= to)
-      .map((at) => at - Math.max(...sent.filter((t) => t <= at)))
-      .filter((d) => Number.isFinite(d) && d >= 0 && d < PULSE_EVERY_MS);
+    const originCpu = (cpuSeconds(originPid) - cpu0) / ((to - from) / 1000);
+    const workerCpu = workerPid === undefined ? 0 : (cpuSeconds(workerPid) - wcpu0) / ((to - from) / 1000);
+    for (const t of taps) t.recording = false;
+    loop.disable();
+    const benchLoopP99 = loop.percentile(99) / 1e6;
+    const load = loadavg()[0] ?? 0;
     const report = await generator;
+    // Each bot's feed, seen from its own tone; with the self-check, the muted bot's feed seen from each.
+    const voice = mutedTap
+      ? merge(
+          ownVoice(mutedTap.frames, HOST.toneHz, GUEST.toneHz, GUEST.pulseHz),
+          ownVoice(mutedTap.frames, GUEST.toneHz, HOST.toneHz, HOST.pulseHz),
+        )
+      : merge(
+          ownVoice(hostTap.frames, HOST.toneHz, GUEST.toneHz, GUEST.pulseHz),
+          ownVoice(guestTap.frames, GUEST.toneHz, HOST.toneHz, HOST.pulseHz),
+        );
+    for (const t of taps) t.frames = [];
     return {
       engine,
       n,
       connected: report?.listenersConnected ?? 0,
-      delays,
-      own,
-      unplayed,
+      delays: [...delays(hostBot, guestBot, from, to), ...delays(guestBot, hostBot, from, to)],
+      voice,
       originCpu,
+      workerCpu,
       stalls: report?.stalls ?? 0,
-      load: loadavg()[0] ?? 0,
+      load,
+      benchLoopP99,
     };
   }
 
@@ -235,13 +447,14 @@ async function measureEngine(engine: 'worker' | 'inline'): Promise<Row[]> {
       const r = await phase(n);
       results.push(r);
       console.log(
-        `  ${engine}, ${n} listeners: ${r.delays.length} pulses, stage delay p50 ${fmt(percentile(r.delays, 50))} ms, p99 ${fmt(percentile(r.delays, 99))} ms, origin CPU ${fmt(r.originCpu * 100)} %, load ${r.load.toFixed(1)}`,
+        `  ${engine}, ${n} listeners: ${r.delays.length} pulses, stage delay p50 ${fmt(percentile(r.delays, 50))} ms, p99 ${fmt(percentile(r.delays, 99))} ms, own voice worst ${worst(r.voice.rel)}${r.voice.worstFrame ? ` (own ${fmt(r.voice.worstFrame.own, 1)}, other ${fmt(r.voice.worstFrame.other, 1)}, noise ${fmt(r.voice.worstFrame.noise, 1)} dBFS)` : ''}, node CPU ${fmt(r.originCpu * 100)} %, worker ${fmt(r.workerCpu * 100)} %, bench loop p99 ${fmt(r.benchLoopP99)} ms, load ${r.load.toFixed(1)}`,
       );
       await sleep(1000);
     }
   } finally {
-    await emitter.stop();
-    await hearer.stop();
+    await hostBot.stop();
+    await guestBot.stop();
+    await mutedBot?.stop();
     const exited = new Promise((r) => origin.once('exit', r));
     origin.kill('SIGTERM');
     await exited;
@@ -250,10 +463,20 @@ async function measureEngine(engine: 'worker' | 'inline'): Promise<Row[]> {
   return results;
 }
 
+const db = (x: number) => (Number.isFinite(x) ? `${fmt(x, 1)} dB` : '−∞');
+/** The worst frame, or "no frames" when none could be measured (not −∞: that would read as a pass). */
+const worst = (xs: readonly number[]) => (xs.length === 0 ? 'no frames' : db(Math.max(...xs)));
+
+console.log(
+  `stage bench: ${WINDOW_S} s per row, load average before ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(
+      ' ',
+    )}${CHECK_TOTAL ? '; OWN_VOICE_CHECK=total: own voice measured on the muted bot’s feed (the whole mix)' : ''}`,
+);
 const results: Row[] = [];
 for (const engine of ENGINES) results.push(...(await measureEngine(engine)));
 
-const db = (x: number) => (Number.isFinite(x) ? `${fmt(x, 1)} dB` : '−∞');
 console.log('');
 printTable([
   [
@@ -263,10 +486,13 @@ printTable([
     'pulses',
     'stage p50 ms',
     'stage p99 ms',
-    'own voice, worst',
+    'stage max ms',
+    CHECK_TOTAL ? 'own voice in the total, worst' : 'own voice, worst',
     'own voice, median',
-    'unplayed 550 Hz, worst',
-    'origin CPU',
+    `unplayed ${UNPLAYED_HZ} Hz, worst`,
+    'frames measured / no reference / near a pulse / too noisy',
+    'node CPU',
+    'worker CPU',
     'load avg',
   ],
   ...results.map((r) => [
@@ -276,27 +502,32 @@ printTable([
     fmt(r.delays.length),
     fmt(percentile(r.delays, 50)),
     fmt(percentile(r.delays, 99)),
-    db(Math.max(...r.own)),
-    db(percentile(r.own, 50)),
-    db(Math.max(...r.unplayed)),
+    fmt(Math.max(...r.delays)),
+    worst(r.voice.rel),
+    r.voice.rel.length === 0 ? '' : db(percentile(r.voice.rel, 50)),
+    worst(r.voice.unplayed),
+    `${fmt(r.voice.rel.length)} / ${fmt(r.voice.noReference)} / ${fmt(r.voice.nearPulse)} / ${fmt(r.voice.noisy)}`,
     `${fmt(r.originCpu * 100)} %`,
+    r.engine === 'worker' ? `${fmt(r.workerCpu * 100)} %` : '',
     r.load.toFixed(1),
   ]),
 ]);
 console.log(
-  `\nown voice: a speaker's own tone in their return feed (200 ms windows, both bots), relative to the other speaker's median level; the unplayed tone is the same measure at a frequency nobody sends (glitches, not a leak). ${SECONDS} s per row.`,
+  `\nstage delay: pulses both ways between two bot speakers (${PULSE_EVERY_MS} ms apart each way). own voice: a speaker's own tone in their return feed, relative to the other speaker's tone in the same 20 ms frame (Hann Goertzel), worst frame of both bots; frames next to the other's pulse are left out, and frames where the other's tone is below ${REFERENCE_FLOOR_DBFS} dBFS are "no reference", frames whose broadband noise beside the own tone is within ${-NOISY_DB} dB of the other's tone (glitches) are "too noisy" unless the own tone stands ${TONAL_DB} dB out of it. The unplayed tone is the same measure at a frequency nobody sends: the floor of the method. Node on core 0, stage worker on ${WORKER_CORE === 'any' ? 'any core' : `core ${WORKER_CORE}`}, generator on core 1. ${WINDOW_S} s per row.`,
 );
-const idleOf = (engine: string) => results.find((r) => r.n === 0 && r.engine === engine);
-writeSummary(
-  results
-    .filter((r) => r.n > 0)
-    .map((r) => ({ r, idle: idleOf(r.engine) }))
-    .map(({ r, idle }) => ({
-      measure: `speaker ↔ speaker delay p50 / p99, ${fmt(r.n)} listeners on the node (${r.engine} stage); own voice worst`,
-      value: `${fmt(percentile(r.delays, 50))} / ${fmt(percentile(r.delays, 99))} ms; ${db(Math.max(...r.own))}`,
-      reference: idle
-        ? `no listeners ${fmt(percentile(idle.delays, 50))} / ${fmt(percentile(idle.delays, 99))} ms`
-        : '',
-      ratio: idle ? `${fmt(percentile(r.delays, 99) / percentile(idle.delays, 99), 1)} ×` : '',
-    })),
-);
+if (!CHECK_TOTAL) {
+  const idleOf = (engine: string) => results.find((r) => r.n === 0 && r.engine === engine);
+  writeSummary(
+    results
+      .filter((r) => r.n > 0)
+      .map((r) => ({ r, idle: idleOf(r.engine) }))
+      .map(({ r, idle }) => ({
+        measure: `speaker ↔ speaker delay p50 / p99, ${fmt(r.n)} listeners on the node (${r.engine} stage); own voice worst`,
+        value: `${fmt(percentile(r.delays, 50))} / ${fmt(percentile(r.delays, 99))} ms; ${worst(r.voice.rel)}`,
+        reference: idle
+          ? `no listeners ${fmt(percentile(idle.delays, 50))} / ${fmt(percentile(idle.delays, 99))} ms`
+          : '',
+        ratio: idle ? `${fmt(percentile(r.delays, 99) / percentile(idle.delays, 99), 1)} ×` : '',
+      })),
+  );
+}

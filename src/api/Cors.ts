@@ -8,23 +8,26 @@
  */
 import type { FastifyInstance } from 'fastify';
 
-const CORS_PATHS = [
-  /^\/live\/[A-Za-z0-9_-]+\//,
-  /^\/replay\/[A-Za-z0-9_-]+\//,
-  /^\/api\/v1\/spaces\/[A-Za-z0-9_-]+$/,
-  /^\/api\/v1\/spaces\/[A-Za-z0-9_-]+\/(listen|heartbeat|leave|replay)$/,
+/** The CORS paths by prefix: every request is checked, so a plain prefix test comes before any regex. */
+const CORS_PATHS: readonly (readonly [prefix: string, path: RegExp])[] = [
+  ['/live/', /^\/live\/[A-Za-z0-9_-]+\//],
+  ['/replay/', /^\/replay\/[A-Za-z0-9_-]+\//],
+  ['/api/v1/spaces/', /^\/api\/v1\/spaces\/[A-Za-z0-9_-]+(?:\/(?:listen|heartbeat|leave|replay))?$/],
 ];
 
 /** Seconds a browser may reuse a preflight answer. */
 const PREFLIGHT_MAX_AGE = 86_400;
 
 export function isCorsPath(path: string): boolean {
-  return CORS_PATHS.some((re) => re.test(path));
+  for (const [prefix, re] of CORS_PATHS) if (path.startsWith(prefix)) return re.test(path);
+  return false;
 }
 
 export function installCors(app: FastifyInstance): void {
   app.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?')[0] ?? '';
+    const url = request.url;
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
     if (!isCorsPath(path)) return;
     void reply.header('access-control-allow-origin', '*');
     if (request.method !== 'OPTIONS') return;

@@ -2,20 +2,22 @@
  * The HTTP face of one node: JSON API, OpenAPI, health, metrics and the WebSocket upgrade. Every request
  * is validated against its route's schemas; every failure leaves as a coded error.
  */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ZodType } from 'zod';
 import type { ControlPlane } from '../control/ControlPlane.js';
 import type { Caller } from '../control/Context.js';
 import { RostraError } from '../errors/index.js';
-import { guardServerOptions, installHttpGuard } from '../guard/index.js';
+import { guardServerOptions, installHttpGuard, JunkDoor } from '../guard/index.js';
 import { logger } from '../log/Logger.js';
 import { EventHub, EVENTS_PATH, type SpeakingNow } from './EventHub.js';
 import { fromZod, toRostraError } from './HttpErrors.js';
 import { landingPage } from './LandingPage.js';
 import { hasWebBuild, registerWebApp, WEB_DIST } from './WebApp.js';
-import { installCors } from './Cors.js';
+import { installCors, isCorsPath } from './Cors.js';
 import { registerEmbed } from './EmbedPage.js';
 import { linkPreview, type LinkPreview } from './LinkPreview.js';
+import { MediaFastPath } from './MediaFastPath.js';
 import { Metrics } from '../metrics/Metrics.js';
 import { openApiDocument } from './OpenApi.js';
 import type { RouteDef } from './Route.js';
@@ -27,6 +29,7 @@ import { stageRoutes } from './routes/stage.js';
 import { pinRoutes } from './routes/pins.js';
 import { recentRoutes } from './routes/recent.js';
 import { avatarRoutes } from './routes/avatars.js';
+import type { LiveOrigin } from './routes/live.js';
 
 const log = logger('api.http');
 
@@ -47,6 +50,11 @@ export interface HttpServerOptions {
   checkResponses?: boolean;
   /** The card of a shared clip link (/c/{clipId}); none without it. */
   clipPreview?: (clipId: string) => Promise<LinkPreview | undefined>;
+  /**
+   * The live media routes' common case without fastify (MediaFastPath): their answers, and whether a
+   * space's media runs on this node (the owner proxy's rule). None without it: fastify answers all.
+   */
+  liveFastPath?: { origin: LiveOrigin; runsHere: (spaceId: string) => boolean };
 }
 
 export class HttpServer {
@@ -54,6 +62,8 @@ export class HttpServer {
   readonly metrics: Metrics;
   readonly events: EventHub;
   readonly routes: RouteDef[];
+  /** Set when the node serves live media (opts.liveFastPath). */
+  readonly mediaFastPath: MediaFastPath | undefined;
   readonly #plane: ControlPlane;
   readonly #checkResponses: boolean;
   readonly #clipPreview: HttpServerOptions['clipPreview'];
@@ -81,6 +91,9 @@ export class HttpServer {
       },
     });
     this.events = new EventHub(opts.plane, this.metrics, opts.speakingNow);
+    this.mediaFastPath = opts.liveFastPath
+      ? new MediaFastPath({ ...opts.liveFastPath, guard: opts.plane.ctx.guard, metrics: this.metrics })
+      : undefined;
     this.routes = [
       ...accountRoutes(opts.plane),
       ...spaceRoutes(opts.plane),
@@ -138,8 +151,14 @@ export class HttpServer {
     app.addHook('onResponse', async (request, reply) => {
       const routeUrl = request.routeOptions.url ?? 'unmatched';
       metrics.countRequest(request.method, routeUrl, reply.statusCode);
-      metrics.httpDuration.observe({ route: routeUrl }, reply.elapsedTime / 1000);
+      metrics.observeDuration(routeUrl, reply.elapsedTime / 1000);
     });
+    const junkDoor = new JunkDoor(this.#plane.ctx.guard, metrics, isCorsPath);
+    const fast = this.mediaFastPath;
+    this.#putInFront([
+      (req, res) => junkDoor.refuse(req, res),
+      ...(fast ? [(req: IncomingMessage, res: ServerResponse) => fast.serve(req, res)] : []),
+    ]);
 
     // WHIP offers arrive as application/sdp text; their own limit, far below the JSON one.
     app.addContentTypeParser(
@@ -197,6 +216,27 @@ export class HttpServer {
     });
 
     await opts.configure?.(app);
+  }
+
+  /**
+   * Answers on node:http in front of fastify, for what is hot and simple: the guard's junk door (a
+   * blocked address), then the live media fast path. Each takes a request (true) or leaves it untouched,
+   * and what none takes goes to fastify's own handler. (Fastify binds any extra address of a `localhost`
+   * listen to its handler alone: those get fastify only.) From closing on, fastify answers everything
+   * (its drain's 503s).
+   */
+  #putInFront(fronts: ((req: IncomingMessage, res: ServerResponse) => boolean)[]): void {
+    const server = this.app.server;
+    const handlers = server.listeners('request') as RequestListener[];
+    server.removeAllListeners('request');
+    let closing = false;
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (!closing) for (const front of fronts) if (front(req, res)) return;
+      for (const handler of handlers) handler(req, res);
+    });
+    this.app.addHook('preClose', async () => {
+      closing = true;
+    });
   }
 
   /** The card of a shared link to a space or its replay; none for an unknown id (the app says so). */

@@ -124,3 +124,41 @@ test('pull: a gap in timestamps longer than the buffer (DTX) is skipped, not con
 test('constructor: rejects contradictory options', () => {
   assert.throws(() => new JitterBuffer({ targetDelayMs: 100, maxDelayMs: 60 }), TypeError);
 });
+
+test('pull: a standing queue (the packets of a stall, arriving at once) is drained to the target at the next pause', () => {
+  const jb = new JitterBuffer({ targetDelayMs: 40 });
+  let seq = 0;
+  let level = 20; // talking (−20 dBov)
+  const send = (n: number) => {
+    for (let i = 0; i < n; i++, seq++) jb.push({ ...pkt(seq, seq * 960), audioLevel: level });
+  };
+  // Steady: one packet per tick, with jitter (bursts of three, then nothing for two ticks).
+  for (let t = 0; t < 300; t++) {
+    send(t % 3 === 0 ? 3 : 0);
+    jb.pull();
+  }
+  assert.equal(jb.stats.overflowDropped, 0, 'jitter is not standing delay');
+  assert.equal(jb.stats.lost, 0);
+  // A stall: 7 ticks' packets arrive together (within maxDelay), then one per tick, still talking.
+  send(7);
+  const sizes: number[] = [];
+  const tick = () => {
+    send(1);
+    sizes.push(jb.size);
+    return jb.pull();
+  };
+  for (let t = 0; t < 60; t++) tick();
+  assert.ok((sizes.at(-1) ?? 0) >= 9, `a sound is never cut: ${sizes.join(',')}`);
+  assert.equal(jb.stats.overflowDropped, 0);
+  // A pause between words: the queued pause is dropped down to the target, faded from what it replaced.
+  level = 127;
+  let faded = 0;
+  for (let t = 0; t < 30; t++) {
+    const slot = tick();
+    if (slot.kind === 'packet' && slot.fadeFrom) faded++;
+  }
+  assert.ok((sizes.at(-1) ?? 99) <= 3, `drained back to the target: ${sizes.join(',')}`);
+  assert.ok(jb.stats.overflowDropped >= 6, 'the stale audio was dropped');
+  assert.equal(faded, 1, 'once, with a fade');
+  assert.equal(jb.stats.lost, 0, 'and nothing was concealed for it');
+});

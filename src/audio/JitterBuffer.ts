@@ -23,7 +23,13 @@ export interface JitterBufferOptions {
 
 /** What one pull gives: a packet to decode, a lost slot to conceal, or nothing (idle or priming). */
 export type JitterSlot =
-  | { readonly kind: 'packet'; readonly packet: OpusPacket; readonly samples: number }
+  | {
+      readonly kind: 'packet';
+      readonly packet: OpusPacket;
+      readonly samples: number;
+      /** The packet that would have played had the queue not just been drained: fade from it to this one. */
+      readonly fadeFrom?: OpusPacket;
+    }
   | { readonly kind: 'lost' }
   | { readonly kind: 'silent' };
 
@@ -46,6 +52,14 @@ interface Entry {
   readonly packet: OpusPacket;
 }
 
+/** RTP audio level (−dBov) at or below which a frame is a pause: −50 dBov is under any voice. */
+const QUIET_LEVEL = 50;
+const isQuiet = (e: Entry | undefined): boolean =>
+  e?.packet.audioLevel !== undefined && e.packet.audioLevel >= QUIET_LEVEL;
+
+/** Pulls (20 ms each) a queue must stay too long before it is drained: half a second. */
+const STANDING_SLOTS = 25;
+
 const SLOT_SILENT: JitterSlot = { kind: 'silent' };
 const SLOT_LOST: JitterSlot = { kind: 'lost' };
 
@@ -54,6 +68,10 @@ export class JitterBuffer {
   readonly #maxDelaySamples: number;
   readonly #idleAfterSlots: number;
   readonly #lateResyncCount: number;
+  /** A queue above this (samples) at every pull for `STANDING_SLOTS` pulls is standing delay... */
+  readonly #standingHigh: number;
+  /** ...and is drained down to this. */
+  readonly #standingTarget: number;
   readonly stats: JitterStats = {
     received: 0,
     played: 0,
@@ -70,6 +88,8 @@ export class JitterBuffer {
   #primeLeft = 0;
   #emptySlots = 0;
   #lateInRow = 0;
+  /** Pulls in a row that found the queue above `#standingHigh`. */
+  #standingPulls = 0;
   #lastSamples = FRAME_SAMPLES;
   // Unwrapping state: the 32/16-bit value and its unwrapped form for the newest packet seen.
   #refTs32 = 0;
@@ -90,6 +110,10 @@ export class JitterBuffer {
     this.#maxDelaySamples = (maxDelay * SAMPLE_RATE) / 1000;
     this.#idleAfterSlots = Math.ceil(idleAfter / FRAME_MS);
     this.#lateResyncCount = Math.max(1, opts.lateResyncCount ?? 3);
+    // At a pull the queue normally holds the target plus the packet that just came; jitter adds a frame
+    // or two at times, never for half a second on end.
+    this.#standingTarget = this.#primeSlots * FRAME_SAMPLES + FRAME_SAMPLES;
+    this.#standingHigh = this.#standingTarget + 2 * FRAME_SAMPLES;
   }
 
   /** True while the speaker is audible or being concealed (not idle, not priming). */
@@ -150,6 +174,14 @@ export class JitterBuffer {
       return this.#lose();
     }
     this.#emptySlots = 0;
+    const drained = this.#drainStanding();
+    if (drained) {
+      const next = this.#queue.shift() as Entry;
+      this.#cursor = next.ts + next.samples;
+      this.#lastSamples = next.samples;
+      this.stats.played++;
+      return { kind: 'packet', packet: next.packet, samples: next.samples, fadeFrom: drained.packet };
+    }
     const ahead = head.ts - this.#cursor;
     // Within one frame of the cursor it is this slot's packet (tolerates senders with odd steps); a gap
     // longer than the buffer can hold (DTX, sender timestamp jump) is skipped rather than concealed.
@@ -159,6 +191,38 @@ export class JitterBuffer {
     this.#lastSamples = head.samples;
     this.stats.played++;
     return { kind: 'packet', packet: head.packet, samples: head.samples };
+  }
+
+  /**
+   * Standing delay: when the mixer's process stalls, the packets of the stall arrive at once and queue
+   * behind the playout point, and the speaker is heard that much later until the buffer next goes idle
+   * (a browser without DTX sends packets through silence too: never). A queue that stayed above the
+   * target by more than jitter explains, at every pull for half a second, is drained to the target at
+   * the next pause.
+   */
+  #drainStanding(): Entry | undefined {
+    let queued = 0;
+    for (const e of this.#queue) queued += e.samples;
+    if (queued <= this.#standingHigh) {
+      this.#standingPulls = 0;
+      return undefined;
+    }
+    if (++this.#standingPulls < STANDING_SLOTS) return undefined;
+    // Only quiet frames (a pause between words, by the sender's RTP audio level) are dropped: a skip in
+    // the middle of a sound is a click, however it is faded, and a click reaches every other speaker's
+    // band. Until a pause comes, the queue waits; a voice pauses every few seconds.
+    const first = this.#queue[0];
+    let dropped = 0;
+    while (queued > this.#standingTarget && this.#queue.length > 1 && isQuiet(this.#queue[0])) {
+      const head = this.#queue.shift() as Entry;
+      queued -= head.samples;
+      this.stats.overflowDropped++;
+      dropped++;
+    }
+    if (dropped === 0) return undefined;
+    this.#standingPulls = 0;
+    // The first one dropped is what would have played now: the caller fades from it.
+    return first;
   }
 
   /** Drops everything and goes idle (speaker left, or the mixer was reset). */
@@ -181,6 +245,7 @@ export class JitterBuffer {
     this.#primeLeft = this.#primeSlots;
     this.#emptySlots = 0;
     this.#lateInRow = 0;
+    this.#standingPulls = 0;
   }
 
   #goIdle(): void {

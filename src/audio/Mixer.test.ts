@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Mixer, SILENCE_DB, rmsDbfs } from './Mixer.js';
 import type { FrameSource } from './SpeakerSource.js';
 import { FRAME_SAMPLES } from './OpusCodec.js';
+import { SoftLimiter } from './SoftLimiter.js';
 
 /** A source that plays one constant value forever (or null when value is null). */
 function constant(value: number | null): FrameSource & { value: number | null } {
@@ -121,4 +122,30 @@ test('rmsDbfs: a full-scale square wave is 0 dBFS and silence is the floor', () 
   const square = new Int16Array(FRAME_SAMPLES).map((_, i) => (i % 2 ? 32767 : -32768));
   assert.ok(Math.abs(rmsDbfs(square)) < 0.001);
   assert.equal(rmsDbfs(new Int16Array(FRAME_SAMPLES)), SILENCE_DB);
+});
+
+test('tick: quiet or loud, the total and every mix-minus are exactly the limited sums', () => {
+  // Quiet sources take the path without the limiter, loud ones the limiter's: both must agree with limit().
+  const limiter = new SoftLimiter();
+  let seed = 3;
+  const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  for (const amplitude of [1000, 6000, 20_000, 32_767]) {
+    const frames = ['a', 'b', 'c', 'd'].map(() =>
+      Int16Array.from({ length: FRAME_SAMPLES }, () => Math.round((2 * random() - 1) * amplitude)),
+    );
+    const mixer = new Mixer();
+    frames.forEach((f, i) => mixer.addSource(String(i), { pull: () => f }));
+    mixer.addSource('quiet', { pull: () => null });
+    const mix = mixer.tick();
+    for (let s = 0; s < FRAME_SAMPLES; s++) {
+      const sum = frames.reduce((acc, f) => acc + (f[s] as number), 0);
+      assert.equal(mix.total[s], limiter.limit(sum), `total at ${s}, amplitude ${amplitude}`);
+      frames.forEach((f, i) => {
+        const want = limiter.limit(sum - (f[s] as number));
+        assert.equal(mix.minus.get(String(i))?.[s], want, `minus ${i} at ${s}, amplitude ${amplitude}`);
+      });
+    }
+    assert.equal(mix.minus.get('quiet'), mix.total);
+    mixer.close();
+  }
 });

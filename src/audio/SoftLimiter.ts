@@ -58,34 +58,47 @@ export class SoftLimiter {
     return Math.max(-FULL_SCALE, -k - Math.floor(h * Math.tanh((-x - k) / h)));
   }
 
-  /** `output[i] = limit(input[i])` for the first `output.length` samples. */
+  /** `output[i] = limit(input[i])` for the first `output.length` samples (0 past the input's end). */
   process(input: Int32Array, output: Int16Array): void {
+    // The curve is inlined, its fields read once: this runs on every sample of every mix-minus.
     const k = this.knee;
-    for (let i = 0, n = output.length; i < n; i++) {
-      const x = input[i] ?? 0;
-      output[i] = x <= k && x >= -k ? x : this.#bend(x);
+    const h = this.#headroom;
+    const table = this.#table;
+    const tableLength = table.length;
+    const fullFrom = this.#fullFrom;
+    const n = Math.min(input.length, output.length);
+    for (let i = 0; i < n; i++) {
+      const x = input[i] as number;
+      if (x > k) {
+        const d = x - k;
+        output[i] = k + (d < tableLength ? (table[d] as number) : d < fullFrom ? h - 1 : h);
+      } else if (x < -k) {
+        const d = -x - k;
+        output[i] = -k - (d < tableLength ? (table[d] as number) : d < fullFrom ? h - 1 : h);
+      } else output[i] = x;
     }
+    if (n < output.length) output.fill(0, n);
   }
 
   /** `output[i] = limit(sum[i] − own[i])`: a mix-minus in one pass. */
   processDifference(sum: Int32Array, own: Int16Array, output: Int16Array): void {
     const k = this.knee;
-    for (let i = 0, n = output.length; i < n; i++) {
-      const x = (sum[i] ?? 0) - (own[i] ?? 0);
-      output[i] = x <= k && x >= -k ? x : this.#bend(x);
+    const h = this.#headroom;
+    const table = this.#table;
+    const tableLength = table.length;
+    const fullFrom = this.#fullFrom;
+    const n = Math.min(sum.length, own.length, output.length);
+    for (let i = 0; i < n; i++) {
+      const x = (sum[i] as number) - (own[i] as number);
+      if (x > k) {
+        const d = x - k;
+        output[i] = k + (d < tableLength ? (table[d] as number) : d < fullFrom ? h - 1 : h);
+      } else if (x < -k) {
+        const d = -x - k;
+        output[i] = -k - (d < tableLength ? (table[d] as number) : d < fullFrom ? h - 1 : h);
+      } else output[i] = x;
     }
-  }
-
-  /** limit(x) for |x| past the knee, from the table. */
-  #bend(x: number): number {
-    const d = (x > 0 ? x : -x) - this.knee;
-    const y =
-      this.knee +
-      (d < this.#table.length
-        ? (this.#table[d] as number)
-        : d < this.#fullFrom
-          ? this.#headroom - 1
-          : this.#headroom);
-    return x > 0 ? y : -y;
+    // Past either input's end it is limit(sum − 0) or limit(0 − own), as before.
+    for (let i = n; i < output.length; i++) output[i] = this.limit((sum[i] ?? 0) - (own[i] ?? 0));
   }
 }

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SpeakerSource } from './SpeakerSource.js';
-import { FRAME_SAMPLES, OpusFrameEncoder } from './OpusCodec.js';
+import { Encoder } from '@evan/opus';
+import { FRAME_SAMPLES, OpusFrameDecoder, OpusFrameEncoder } from './OpusCodec.js';
 import { SineFrames } from '../testing/testSignals.js';
 import type { OpusPacket } from '../stage/StageAudio.js';
 
@@ -74,4 +75,31 @@ test('end: the source fades out and reports finished', () => {
   assert.equal(source.pull(), null);
   assert.equal(source.finished, true);
   assert.equal(source.push(tonePackets(1)[0] as OpusPacket), 'ended');
+});
+
+test('pull: 10 ms packets are put together into whole 20 ms frames, in order', () => {
+  const encoder = new Encoder({ channels: 1, sample_rate: 48_000, application: 'audio' });
+  const tone = new SineFrames(440, 10000);
+  const halves = Array.from({ length: 20 }, () => tone.next()).flatMap((f) => [
+    f.slice(0, 480),
+    f.slice(480),
+  ]);
+  const packets: OpusPacket[] = halves.map((pcm, i) => ({
+    sequence: i,
+    timestamp: i * 480,
+    arrivalMs: 0,
+    payload: encoder.encode(pcm),
+  }));
+  const reference = new OpusFrameDecoder();
+  const want = packets.map((p) => reference.decode(p.payload));
+  const source = new SpeakerSource('a', { jitter: { targetDelayMs: 0 } });
+  for (let f = 0; f < 20; f++) {
+    source.push(packets[2 * f] as OpusPacket);
+    source.push(packets[2 * f + 1] as OpusPacket);
+    const frame = source.pull() as Int16Array;
+    assert.equal(frame.length, FRAME_SAMPLES);
+    if (f === 0) continue; // faded in
+    const expected = [...(want[2 * f] as Int16Array), ...(want[2 * f + 1] as Int16Array)];
+    assert.deepEqual([...frame], expected, `frame ${f}`);
+  }
 });

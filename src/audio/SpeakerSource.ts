@@ -34,7 +34,10 @@ export class SpeakerSource implements FrameSource {
   readonly #jitter: JitterBuffer;
   readonly #decoder = new OpusFrameDecoder();
   readonly #carry = new Int16Array(CARRY_CAPACITY);
-  /** The frame `pull()` returns: reused, valid until the next pull (the mixer reads it within its tick). */
+  /**
+   * The frame `pull()` returns when it is assembled here (otherwise the decoder's fresh array is): reused,
+   * valid until the next pull (the mixer reads it within its tick).
+   */
   readonly #out = new Int16Array(FRAME_SAMPLES);
   #carryLen = 0;
   #audible = false; // the previous pull produced sound
@@ -97,6 +100,22 @@ export class SpeakerSource implements FrameSource {
 
   /** Assembles 960 samples from whole packets, concealment and the carry; null when the buffer is silent. */
   #fill(): Int16Array | null {
+    if (this.#carryLen === 0) {
+      // The usual case, one 20 ms packet per tick: its decoded samples are the frame. They are a fresh
+      // array from the decoder, so they are returned as they are, with no copy through the carry.
+      const slot = this.#jitter.pull();
+      if (slot.kind === 'silent') return null;
+      const pcm =
+        slot.kind === 'packet'
+          ? slot.fadeFrom
+            ? this.#crossfade(slot.fadeFrom.payload, slot.packet.payload)
+            : this.#decode(slot.packet.payload)
+          : this.#concealOrSilence();
+      if (pcm.length === FRAME_SAMPLES && pcm !== SILENT_FRAME) return pcm;
+      const n = Math.min(pcm.length, CARRY_CAPACITY);
+      this.#carry.set(pcm.subarray(0, n));
+      this.#carryLen = n;
+    }
     while (this.#carryLen < FRAME_SAMPLES) {
       const slot = this.#jitter.pull();
       if (slot.kind === 'silent') {
@@ -114,6 +133,21 @@ export class SpeakerSource implements FrameSource {
     this.#carry.copyWithin(0, FRAME_SAMPLES, this.#carryLen);
     this.#carryLen -= FRAME_SAMPLES;
     return this.#out;
+  }
+
+  /**
+   * Standing delay was just drained (JitterBuffer): fade out of the frame that would have played into the
+   * one that plays now, over one frame, so the skip is not a click (a click splashes energy across the
+   * spectrum, into every other speaker's band). One extra decode, once per drain.
+   */
+  #crossfade(from: Uint8Array, to: Uint8Array): Int16Array {
+    const a = this.#decode(from);
+    const b = this.#decode(to);
+    if (a.length !== b.length || a === SILENT_FRAME || b === SILENT_FRAME) return b;
+    const out = new Int16Array(b.length);
+    const n = b.length;
+    for (let i = 0; i < n; i++) out[i] = Math.round(((a[i] ?? 0) * (n - i) + (b[i] ?? 0) * i) / n);
+    return out;
   }
 
   #decode(payload: Uint8Array): Int16Array {

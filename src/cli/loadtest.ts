@@ -23,8 +23,9 @@ const HELP = `Usage: rostra loadtest <page or playlist URL> [--listeners N] [--r
   --json          print the report as one JSON object on the last line
   A stall is playback standing still for longer than 1.5 part targets (by wall time, whatever the part
   numbers do), or the stream jumping. The exit status is 1 when anything failed; the report says what.
-  One generator core simulates about 2,000 listeners at 0.5 s parts (bench/README.md); its CPU is in
-  the report. For more, run several generators, on other machines.
+  Each simulated listener holds one keep-alive connection (undici), as a player does. 2,000 listeners at
+  0.5 s parts take about half a generator core (bench/README.md); its CPU is in the report. For more,
+  run several generators, on other machines.
 `;
 
 export async function loadtest(argv: string[]): Promise<number> {

@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { logger } from '../log/Logger.js';
 import { prefixOf, unmap } from './ClientAddress.js';
 import type { Guard, GuardConfig } from './Guard.js';
+import { JUNK_WINDOW_MS } from './Occupancy.js';
 import { rateLimited } from './RateLimiter.js';
 
 const log = logger('guard.http');
@@ -27,7 +28,10 @@ export function guardServerOptions(g: GuardConfig) {
   };
 }
 
-/** Routes that are never refused by the junk door: listeners already in, and the stage. */
+/** What an address the junk meter blocked is told. */
+export const JUNK_MESSAGE = 'Too many refused requests from your network. Retry later.';
+
+/** Routes that are never refused by the junk door (and JunkDoor's EXEMPT paths, the same by path): listeners already in, and the stage. */
 const EXEMPT = new Set([
   '/api/v1/spaces/:id/heartbeat',
   '/api/v1/spaces/:id/leave',
@@ -83,9 +87,9 @@ export function installHttpGuard(app: FastifyInstance, guard: Guard): void {
       const waitMs = guard.junk.blockedFor(ip, Date.now());
       if (waitMs > 0) {
         throw rateLimited(
-          { name: 'junk', limit: guard.config.junkPerIp, windowMs: 10_000, scope: 'address' },
+          { name: 'junk', limit: guard.config.junkPerIp, windowMs: JUNK_WINDOW_MS, scope: 'address' },
           waitMs,
-          'Too many refused requests from your network. Retry later.',
+          JUNK_MESSAGE,
         );
       }
     }
@@ -106,8 +110,12 @@ export function installHttpGuard(app: FastifyInstance, guard: Guard): void {
   });
 
   app.addHook('onResponse', async (request, reply) => {
-    if (!JUNK_STATUS.has(reply.statusCode) && !(reply.statusCode === 404 && !request.routeOptions.url))
-      return;
-    guard.junk.record(request.ip, Date.now());
+    if (isJunkAnswer(reply.statusCode, request.routeOptions.url !== undefined))
+      guard.junk.record(request.ip, Date.now());
   });
+}
+
+/** Whether an answer counts on the junk meter (shared with api/MediaFastPath.ts, which answers without hooks). */
+export function isJunkAnswer(status: number, routeMatched: boolean): boolean {
+  return JUNK_STATUS.has(status) || (status === 404 && !routeMatched);
 }

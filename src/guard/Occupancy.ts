@@ -50,13 +50,16 @@ export class Occupancy {
  * junk (forged tickets, bad input). Node-local on purpose: a Bus round trip per junk request would let a
  * flood load Redis, and a flood's junk lands on the node it hits.
  */
+/** The junk meter's counting window. */
+export const JUNK_WINDOW_MS = 10_000;
+
 export class JunkMeter {
   readonly #limit: number;
   readonly #windowMs: number;
   #windowStart = 0;
   #counts = new Map<string, number>();
 
-  constructor(limit: number, windowMs = 10_000) {
+  constructor(limit: number, windowMs = JUNK_WINDOW_MS) {
     this.#limit = limit;
     this.#windowMs = windowMs;
   }

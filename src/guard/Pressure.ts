@@ -61,8 +61,11 @@ export class Pressure {
   readonly #limits: PressureLimits;
   #source: PressureSource;
   #level: PressureLevel = 0;
-  /** The levels of the last few samples: the level in force is the lowest, i.e. pressure that lasted. */
-  #recent: PressureLevel[] = [];
+  /**
+   * The levels of the last few samples: the level in force is the lowest, i.e. pressure that lasted. It
+   * starts calm, so a node's first samples (start-up, a first burst) cannot shed on their own.
+   */
+  #recent: PressureLevel[];
   readonly #sustain: number;
   #last: PressureReading = { eventLoopDelayMs: 0, heapFraction: 0, heldRequests: 0 };
   #timer: NodeJS.Timeout | undefined;
@@ -75,6 +78,7 @@ export class Pressure {
     this.#source = source;
     this.#limits = limits;
     this.#sustain = sustain;
+    this.#recent = Array<PressureLevel>(sustain).fill(0);
     this.#timer = setInterval(() => this.sample(), sampleMs).unref();
   }
 

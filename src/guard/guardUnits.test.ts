@@ -268,6 +268,19 @@ describe('the fair line', () => {
 });
 
 describe('pressure', () => {
+  test('a node that has just started is calm until pressure has lasted', () => {
+    const source = new FixedPressureSource();
+    source.reading = { eventLoopDelayMs: 500, heapFraction: 0.1, heldRequests: 0 };
+    const p = new Pressure(source, { eventLoopDelayMs: 100, heapFraction: 0.8, heldRequests: 1000 }, 500, 3);
+    try {
+      assert.equal(p.sample(), 0, 'the first sample (start-up) alone sheds nobody');
+      assert.equal(p.sample(), 0);
+      assert.equal(p.sample(), 2, 'three in a row do');
+    } finally {
+      p.close();
+    }
+  });
+
   test('levels follow the worst measure: 1 at its limit, 2 at 1.5x; only pressure that lasts counts', () => {
     const source = new FixedPressureSource();
     const p = new Pressure(source, { eventLoopDelayMs: 100, heapFraction: 0.8, heldRequests: 1000 }, 500, 3);

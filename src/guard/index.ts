@@ -1,6 +1,7 @@
 /** The guard plane's public surface. */
 export { Guard, guardRules, type GuardConfig, type GuardOptions } from './Guard.js';
-export { guardServerOptions, installHttpGuard } from './GuardHttp.js';
+export { guardServerOptions, installHttpGuard, isJunkAnswer } from './GuardHttp.js';
+export { JunkDoor, JUNK_DOOR_ROUTE } from './JunkDoor.js';
 export { ClientAddress, prefixOf, unmap } from './ClientAddress.js';
 export { QUEUE_COOKIE, readCookie } from './AdmissionQueue.js';
 export {

@@ -3,7 +3,7 @@
  * without decoding: a blocking reload for the part named in the preload hint, every new part fetched in
  * order, a heartbeat every `heartbeatSeconds`. No timer of its own: it is one async loop.
  */
-import type { HttpPool } from './HttpPool.js';
+import type { HttpConnection, HttpPool, Keep } from './HttpPool.js';
 import {
   comparePos,
   firstVariant,
@@ -11,6 +11,7 @@ import {
   parseMediaPlaylist,
   partEndMs,
   StallMeter,
+  type MediaPlaylist,
   type PartRef,
   type StallEvent,
 } from '../listener/index.js';
@@ -51,16 +52,21 @@ export interface ListenerTarget {
 
 export class SimListener {
   readonly #pool: HttpPool;
+  /** The listener's one keep-alive connection: API calls and media, one request at a time. */
+  readonly #conn: HttpConnection;
   readonly #client: RostraClient;
   readonly #target: ListenerTarget;
   readonly #tally: Tally;
   readonly #deadlineMs: number;
   readonly #now: () => number;
   #ticket = '';
+  #cookie: string[] = [];
+  #cookieTicket: string | undefined;
 
   constructor(pool: HttpPool, target: ListenerTarget, tally: Tally, deadlineMs: number, now: () => number) {
     this.#pool = pool;
-    this.#client = new RostraClient(pool.transport, { origin: `http://${pool.host}:${pool.port}` });
+    this.#conn = pool.connect();
+    this.#client = new RostraClient(this.#conn.transport, { origin: pool.origin });
     this.#target = target;
     this.#tally = tally;
     this.#deadlineMs = deadlineMs;
@@ -80,6 +86,7 @@ export class SimListener {
       if (this.#live) this.#tally.errors.add((err as NodeJS.ErrnoException).code ?? 'error');
     }
     await this.#leave();
+    this.#conn.close();
   }
 
   /** Stops being counted at once, as a player closing its page does (else the count lags a ticket life). */
@@ -88,9 +95,7 @@ export class SimListener {
     const ticket = this.#ticket;
     this.#ticket = '';
     try {
-      const res = await this.#pool.send('POST', `/api/v1/spaces/${this.#target.spaceId}/leave`, {
-        json: { ticket },
-      });
+      const res = await this.#conn.send('POST', `/api/v1/spaces/${this.#target.spaceId}/leave`, { ticket });
       if (res.status !== 204) this.#tally.errors.add(`leave_http_${res.status}`);
     } catch (err) {
       if (!this.#pool.closed) this.#tally.errors.add((err as NodeJS.ErrnoException).code ?? 'error');
@@ -127,25 +132,26 @@ export class SimListener {
     return undefined;
   }
 
-  #get(path: string, keepBody: boolean) {
-    return this.#pool.send('GET', path, {
-      headers: { cookie: `${TICKET_COOKIE}=${this.#ticket}` },
-      keepBody,
-    });
+  #get(path: string, keep: Keep) {
+    if (this.#cookieTicket !== this.#ticket) {
+      this.#cookieTicket = this.#ticket;
+      this.#cookie = ['cookie', `${TICKET_COOKIE}=${this.#ticket}`];
+    }
+    return this.#conn.request('GET', path, this.#cookie, null, keep);
   }
 
   async #play(playlistPath: string, heartbeatSeconds: number): Promise<void> {
-    let res = await this.#get(playlistPath, true);
+    let res = await this.#get(playlistPath, 'bytes');
     if (res.status !== 200) return this.#tally.errors.add(`playlist_http_${res.status}`);
-    const variant = firstVariant(res.body);
+    const variant = firstVariant(res.raw?.toString() ?? '');
     const mediaPath = variant ? new URL(variant, `http://x${playlistPath}`).pathname : playlistPath;
-    if (variant) res = await this.#get(mediaPath, true);
+    if (variant) res = await this.#get(mediaPath, 'bytes');
     if (res.status !== 200) return this.#tally.errors.add(`playlist_http_${res.status}`);
-    let playlist = parseMediaPlaylist(res.body);
+    let { playlist, parts } = parsePlaylist(res.raw);
     const partTargetS = playlist.partTarget ?? playlist.targetDuration;
     const meter = new StallMeter({ partTargetS });
     // Start at the live edge: the newest complete part, as a low-latency player does.
-    let last: PartRef | undefined = listedParts(playlist).at(-1);
+    let last: PartRef | undefined = parts.at(-1);
     if (last) await this.#fetchPart(mediaPath, last, meter, false);
     let nextHeartbeat = this.#now() + heartbeatSeconds * 1000;
     try {
@@ -156,17 +162,16 @@ export class SimListener {
         }
         const hint = playlist.preloadHint;
         const q = hint ? `?_HLS_msn=${hint.msn}&_HLS_part=${hint.index}&_HLS_skip=YES` : '';
-        res = await this.#get(mediaPath + q, true);
+        res = await this.#get(mediaPath + q, 'bytes');
         this.#count(meter.tick(this.#now()));
         if (res.status !== 200) {
           this.#tally.errors.add(`playlist_http_${res.status}`);
           await sleep(Math.min(1000, partTargetS * 1000));
           // Ask for the playlist as it is next time (a restarted origin refuses an MSN it has not reached).
-          if (res.status === 400) res = await this.#get(mediaPath, true);
+          if (res.status === 400) res = await this.#get(mediaPath, 'bytes');
           if (res.status !== 200) continue;
         }
-        playlist = parseMediaPlaylist(res.body);
-        const parts = listedParts(playlist);
+        ({ playlist, parts } = parsePlaylist(res.raw));
         const newest = parts.at(-1);
         if (last && newest && comparePos(newest, last) < 0) {
           // The media sequence went backwards (the origin restarted): rejoin at its live edge.
@@ -194,7 +199,7 @@ export class SimListener {
   }
 
   async #fetchPart(mediaPath: string, part: PartRef, meter: StallMeter, measured: boolean): Promise<void> {
-    const res = await this.#get(new URL(part.uri, `http://x${mediaPath}`).pathname, false);
+    const res = await this.#get(partPath(mediaPath, part.uri), 'count');
     if (res.status !== 200) return this.#tally.errors.add(`part_http_${res.status}`);
     this.#count(meter.onAudio(this.#now(), part.duration));
     const publishedMs = partEndMs(part);
@@ -215,6 +220,38 @@ export class SimListener {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+interface ParsedPlaylist {
+  readonly playlist: MediaPlaylist;
+  /** Every part it lists, oldest first (listedParts). */
+  readonly parts: readonly PartRef[];
+}
+
+/** Playlists parsed lately, newest first, by their bytes: a handful covers the renderings in use. */
+const parsed: { bytes: Buffer; playlist: ParsedPlaylist }[] = [];
+const PARSED_KEPT = 16;
+
+/**
+ * A playlist's parse, shared: a crowd's blocking reloads all wake on the same part and are handed the
+ * same bytes (the origin renders them once per change), so each playlist is decoded and parsed once, not
+ * once per listener; a listener only compares bytes. What comes back is shared and must not be changed.
+ */
+export function parsePlaylist(bytes: Buffer | undefined): ParsedPlaylist {
+  const body = bytes ?? Buffer.alloc(0);
+  for (const p of parsed) if (p.bytes.equals(body)) return p.playlist;
+  const playlist = parseMediaPlaylist(body.toString());
+  const p = { playlist, parts: listedParts(playlist) };
+  // A copy: the answer's bytes may be a view of a larger socket buffer.
+  parsed.unshift({ bytes: Buffer.from(body), playlist: p });
+  if (parsed.length > PARSED_KEPT) parsed.pop();
+  return p;
+}
+
+/** A part's path: a plain file name sits beside the media playlist; anything else is resolved as a URL. */
+export function partPath(mediaPath: string, uri: string): string {
+  if (/^[\w-][\w.-]*$/.test(uri)) return mediaPath.slice(0, mediaPath.lastIndexOf('/') + 1) + uri;
+  return new URL(uri, `http://x${mediaPath}`).pathname;
+}
 
 /** Whether parts were lost between the last one fetched and the oldest one listed now. */
 export function lostBetween(last: PartRef, oldest: PartRef): boolean {

@@ -13,7 +13,7 @@ import { HttpServer } from '../api/HttpServer.js';
 import { Metrics } from '../metrics/Metrics.js';
 import { logger, setLogLevel } from '../log/Logger.js';
 import { openStore, type Store } from '../store/index.js';
-import { liveRoutes } from '../api/routes/live.js';
+import { LiveOrigin, liveRoutes } from '../api/routes/live.js';
 import { MediaPlane } from '../media/MediaPlane.js';
 import { MediaOwnership } from '../media/MediaOwnership.js';
 import { registerOwnerProxy } from '../api/OwnerProxy.js';
@@ -197,6 +197,9 @@ export class RostraNode {
       );
       await recordings?.start();
       await clips.start();
+      const live = new LiveOrigin(plane, media, metrics);
+      // Whether this node answers a space's media requests itself; else the owner proxy forwards them.
+      const runsHere = (spaceId: string) => ownership.owns(spaceId) && media.get(spaceId) !== undefined;
       const http = await HttpServer.create({
         plane,
         metrics,
@@ -204,17 +207,13 @@ export class RostraNode {
         version: packageVersion(),
         extraRoutes: [
           ...whipRoutes(plane, media),
-          ...liveRoutes(plane, media, metrics),
+          ...liveRoutes(live),
           ...(recordings ? replayRoutes({ plane, recordings }) : []),
           ...analyticsRoutes(plane, analytics),
           ...clipRoutes({ plane, clips, recordings }),
         ],
         configure: (app) => {
-          registerOwnerProxy(app, {
-            ownership,
-            runsHere: (spaceId) => ownership.owns(spaceId) && media.get(spaceId) !== undefined,
-            timeoutMs: config.cluster.ownerTimeoutMs,
-          });
+          registerOwnerProxy(app, { ownership, runsHere, timeoutMs: config.cluster.ownerTimeoutMs });
           if (recordings) registerReplayFiles(app, { recordings });
           if (recordings) registerTimeShift(app, { plane, recordings });
           registerClipFiles(app, { clips });
@@ -222,6 +221,7 @@ export class RostraNode {
         ...(opts.webDist !== undefined ? { webDist: opts.webDist } : {}),
         ...(opts.checkResponses ? { checkResponses: true } : {}),
         clipPreview: clipPreviewSource({ plane, clips }),
+        liveFastPath: { origin: live, runsHere },
       });
       return new RostraNode({
         ownership,

@@ -5,32 +5,16 @@
  * to the live player and hears the host's 440 Hz, without a reload. Screenshots at 390 and 1280 px.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import type { RostraNode } from '../../src/server/RostraNode.js';
 import { toneWav } from '../../src/testing/Browser.js';
-import { openTestNode } from '../../src/testing/TestNode.js';
 import { PROBE_SCRIPT, RAW_MIC_SCRIPT, type ToneLevels } from './audioProbe.js';
-import { apiCall, apiSignUp, launchBrowser, pageErrors, shotPath, userContext } from './browser.js';
+import { hostSpace, openBrowserNode, shots, userPage, type BrowserNode } from './browser.js';
 
 const HOST_HZ = 440;
 /** A tone counts as heard at this analyser level (dB) or more. */
 const PRESENT_DB = -55;
 const T = { timeout: 30_000 };
-const VIEWPORTS = [
-  { width: 390, height: 844 },
-  { width: 1280, height: 800 },
-] as const;
-
-async function shots(page: Page, name: string): Promise<void> {
-  for (const viewport of VIEWPORTS) {
-    await page.setViewportSize(viewport);
-    await page.screenshot({ path: shotPath(`backstage-${name}-${viewport.width}`), fullPage: true });
-  }
-}
 
 /** Polls the page's probe until the host's tone is heard over HLS (a deadline for a busy machine). */
 async function hearsHost(page: Page): Promise<ToneLevels[]> {
@@ -45,41 +29,30 @@ async function hearsHost(page: Page): Promise<ToneLevels[]> {
 }
 
 describe('backstage in the web app', () => {
-  let dir: string;
-  let node: RostraNode;
-  let base: string;
-  let hostBrowser: Browser;
+  let app: BrowserNode;
+  /** The host's browser (app.browser) plays the tone; the listener's has the default fake microphone. */
   let listenerBrowser: Browser;
-
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'rostra-e2e-backstage-'));
-    node = await openTestNode({ config: { dataDir: dir } });
-    await node.listen();
-    base = `http://127.0.0.1:${node.http.port}`;
-    [hostBrowser, listenerBrowser] = await Promise.all([launchBrowser(toneWav(HOST_HZ)), launchBrowser()]);
+    app = await openBrowserNode('backstage', { fakeAudioWav: toneWav(HOST_HZ) });
+    listenerBrowser = await app.launch();
   });
-
-  after(async () => {
-    await Promise.all([hostBrowser, listenerBrowser].map((b) => b?.close()));
-    await node?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => app?.close());
 
   test('listeners wait on "Starting soon" with the count; Go live switches them to the live player without a reload', async () => {
-    const host = await apiSignUp(base, 'Bea Backstage');
-    const id = (
-      await apiCall<{ id: string }>(base, host.token, 'POST', '/api/v1/spaces', {
-        title: 'Late but ready',
-        scheduledFor: new Date(Date.now() + 3_600_000).toISOString(),
-      })
-    ).id;
-    const hostCtx = await userContext(hostBrowser, base, { session: host });
-    await hostCtx.addInitScript(RAW_MIC_SCRIPT);
-    const hostPage = await hostCtx.newPage();
-    const lisCtx = await userContext(listenerBrowser, base);
-    await lisCtx.addInitScript(PROBE_SCRIPT);
-    const lisPage = await lisCtx.newPage();
-    const errors = [...pageErrors(hostPage), ...pageErrors(lisPage)];
+    const { host, id } = await hostSpace(app.base, 'Bea Backstage', {
+      title: 'Late but ready',
+      scheduledFor: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    const {
+      ctx: hostCtx,
+      page: hostPage,
+      errors: hostErrors,
+    } = await userPage(app.browser, app.base, { session: host, initScript: RAW_MIC_SCRIPT });
+    const {
+      ctx: lisCtx,
+      page: lisPage,
+      errors: lisErrors,
+    } = await userPage(listenerBrowser, app.base, { initScript: PROBE_SCRIPT });
 
     // The host opens the backstage from the scheduled page; the mic connects (permission granted).
     await hostPage.goto(`/s/${id}`);
@@ -87,7 +60,7 @@ describe('backstage in the web app', () => {
     await hostPage.getByRole('heading', { name: 'Backstage — listeners can’t hear you yet' }).waitFor(T);
     await hostPage.locator('audio[data-audio="webrtc"]').waitFor({ state: 'attached', ...T });
     await hostPage.locator('.mic-panel').waitFor({ state: 'detached', ...T }); // the mic is connected
-    assert.equal((await node.store.spaces.get(id))?.state, 'backstage');
+    assert.equal((await app.node.store.spaces.get(id))?.state, 'backstage');
 
     // An anonymous listener arrives: "Starting soon", counted as waiting, and no playlist is asked for.
     const playlists: string[] = [];
@@ -99,7 +72,7 @@ describe('backstage in the web app', () => {
     const card = lisPage.locator('.space-card', { hasText: 'Late but ready' });
     await card.waitFor(T);
     assert.equal(await card.locator('.pill', { hasText: 'Starting soon' }).count(), 1);
-    await shots(lisPage, 'home');
+    await shots(lisPage, 'backstage-home');
     await lisPage.goto(`/s/${id}`);
     await lisPage.evaluate('window.__sameDocument = true');
     await lisPage.getByRole('heading', { name: 'Starting soon' }).waitFor(T);
@@ -107,8 +80,8 @@ describe('backstage in the web app', () => {
     await hostPage.getByText('1 listener is waiting').waitFor(T);
     assert.deepEqual(playlists, [], 'no player before go-live');
     assert.equal(await lisPage.getByRole('button', { name: 'Go live' }).count(), 0);
-    await shots(lisPage, 'listener-waiting');
-    await shots(hostPage, 'host');
+    await shots(lisPage, 'backstage-listener-waiting');
+    await shots(hostPage, 'backstage-host');
 
     // Go live: the same host page, the same mic connection.
     await hostPage.getByRole('button', { name: 'Go live' }).click();
@@ -116,7 +89,7 @@ describe('backstage in the web app', () => {
       state: 'detached',
       ...T,
     });
-    assert.equal((await node.store.spaces.get(id))?.state, 'live');
+    assert.equal((await app.node.store.spaces.get(id))?.state, 'live');
 
     // The listener's page turns live by itself and plays the host.
     await lisPage.locator('.space-head .pill-live').waitFor(T);
@@ -124,8 +97,8 @@ describe('backstage in the web app', () => {
     await hearsHost(lisPage);
     assert.ok(playlists.length > 0, 'the player fetched the live playlist');
     assert.equal(await lisPage.evaluate('window.__sameDocument === true'), true, 'no reload');
-    await shots(lisPage, 'listener-live');
-    assert.deepEqual(errors, []);
+    await shots(lisPage, 'backstage-listener-live');
+    assert.deepEqual([...hostErrors, ...lisErrors], []);
     await hostCtx.close();
     await lisCtx.close();
   });

@@ -5,60 +5,39 @@
  * parts through the node's recorder), fed faster than real time so the test does not wait 30 s.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
 import { AacRendition } from '../../src/broadcast/AacRendition.js';
 import { aacDirOf } from '../../src/recording/AacRecording.js';
 import { readRecorded } from '../../src/recording/ClipFile.js';
-import type { RostraNode } from '../../src/server/RostraNode.js';
 import { tonePackager } from '../../src/testing/recordingTestKit.js';
 import { SineFrames } from '../../src/testing/testSignals.js';
-import { openTestNode } from '../../src/testing/TestNode.js';
 import { until } from '../../src/testing/until.js';
-import { apiCall, apiSignUp, launchBrowser, pageErrors, shotPath, userContext } from './browser.js';
+import {
+  apiCall,
+  DESKTOP,
+  hostSpace,
+  openBrowserNode,
+  PHONE,
+  recordReplay,
+  shots,
+  userPage,
+  type BrowserNode,
+} from './browser.js';
 
 const T = { timeout: 30_000 };
-const VIEWPORTS = [
-  { width: 390, height: 844 },
-  { width: 1280, height: 800 },
-] as const;
-
-async function shots(page: Page, name: string): Promise<void> {
-  for (const viewport of VIEWPORTS) {
-    await page.setViewportSize(viewport);
-    await page.screenshot({ path: shotPath(`${name}-${viewport.width}`), fullPage: true });
-  }
-}
 
 describe('web app: clips', () => {
-  let dir: string;
-  let node: RostraNode;
-  let base: string;
-  let browser: Browser;
-
+  let app: BrowserNode;
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'rostra-e2e-clips-'));
-    node = await openTestNode({ config: { dataDir: dir } });
-    await node.listen();
-    base = `http://127.0.0.1:${node.http.port}`;
-    browser = await launchBrowser();
+    app = await openBrowserNode('clips');
   });
-
-  after(async () => {
-    await browser?.close();
-    await node?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => app?.close());
 
   test('a listener clips the last 30 s of a live space, opens the clip page, and the <audio> loads it', async () => {
-    const host = await apiSignUp(base, 'Cleo Clipper');
-    const id = (
-      await apiCall<{ id: string }>(base, host.token, 'POST', '/api/v1/spaces', { title: 'Worth a clip' })
-    ).id;
+    const { id } = await hostSpace(app.base, 'Cleo Clipper', { title: 'Worth a clip' });
     // 33 s of the live space recorded (Opus and AAC), as the media plane's recorder writes it.
+    const { node } = app;
     const space = await node.store.spaces.get(id);
     assert.ok(space && node.recordings);
     const startedAtMs = Date.now();
@@ -75,13 +54,11 @@ describe('web app: clips', () => {
     await until(
       '32 s of AAC recorded',
       async () =>
-        ((await readRecorded(aacDirOf(join(dir, 'recordings', id))))?.totalSamples ?? 0) >= 32 * 48_000,
+        ((await readRecorded(aacDirOf(join(app.dir, 'recordings', id))))?.totalSamples ?? 0) >= 32 * 48_000,
       120_000, // a deadline for a busy machine: the AAC encoder is a WASM worker
     );
 
-    const ctx = await userContext(browser, base, { viewport: VIEWPORTS[0] });
-    const page = await ctx.newPage();
-    const errors = pageErrors(page);
+    const { ctx, page, errors } = await userPage(app.browser, app.base, { viewport: PHONE });
     try {
       await page.goto(`/s/${id}`);
       await page.locator('.listener-count').waitFor(T);
@@ -93,7 +70,7 @@ describe('web app: clips', () => {
       const url = await link.inputValue();
       const clipId = /\/c\/([A-Za-z0-9_-]{22})$/.exec(url)?.[1];
       assert.ok(clipId, url);
-      assert.equal(url, `${base}/c/${clipId}`);
+      assert.equal(url, `${app.base}/c/${clipId}`);
       await page.getByRole('button', { name: 'Copy link' }).click();
       assert.equal(await page.evaluate(() => navigator.clipboard.readText()), url);
       await shots(page, 'clip-made');
@@ -111,7 +88,7 @@ describe('web app: clips', () => {
       );
       assert.match(html, /<meta property="og:audio:type" content="audio\/mp4" \/>/);
 
-      await page.setViewportSize(VIEWPORTS[1]);
+      await page.setViewportSize(DESKTOP);
       await page.getByRole('link', { name: 'Open clip' }).click();
       await page.waitForURL(url, T);
       await page.getByRole('heading', { name: 'Worth a clip' }).waitFor(T);
@@ -151,22 +128,10 @@ describe('web app: clips', () => {
   });
 
   test('on a replay: the host clips the 30 s before the player’s position (Opus), opens it, and deletes it', async () => {
-    const host = await apiSignUp(base, 'Rhea Replay');
-    const id = (
-      await apiCall<{ id: string }>(base, host.token, 'POST', '/api/v1/spaces', { title: 'Replayed clip' })
-    ).id;
-    const space = await node.store.spaces.get(id);
-    assert.ok(space && node.recordings);
-    const { packager, push } = tonePackager(660, Date.now());
-    await node.recordings.started(space, { packager, startedAtMs: Date.now() });
-    push(40);
-    await apiCall(base, host.token, 'POST', `/api/v1/spaces/${id}/end`);
-    packager.end();
-    await node.recordings.ended(id);
+    const { host, id } = await hostSpace(app.base, 'Rhea Replay', { title: 'Replayed clip' });
+    await recordReplay(app, host, id, 660, 40);
 
-    const ctx = await userContext(browser, base, { session: host, micAllowed: false });
-    const page = await ctx.newPage();
-    const errors = pageErrors(page);
+    const { ctx, page, errors } = await userPage(app.browser, app.base, { session: host, micAllowed: false });
     try {
       await page.goto(`/r/${id}?t=35`);
       const button = page.getByRole('button', { name: 'Clip 30 s to 0:35' });
@@ -176,7 +141,7 @@ describe('web app: clips', () => {
       const clipId = /\/c\/([A-Za-z0-9_-]{22})$/.exec(url)?.[1];
       assert.ok(clipId, url);
       const clip = await apiCall<{ startSeconds: number; durationSeconds: number; codec: string }>(
-        base,
+        app.base,
         null,
         'GET',
         `/api/v1/clips/${clipId}`,
@@ -202,8 +167,8 @@ describe('web app: clips', () => {
       assert.ok(Math.abs(duration - 30) < 0.2, `the <audio> says ${duration} s`);
       page.once('dialog', (d) => void d.accept());
       await page.getByRole('button', { name: 'Delete clip' }).click();
-      await page.waitForURL(`${base}/s/${id}`, T);
-      const gone = await fetch(`${base}/api/v1/clips/${clipId}`);
+      await page.waitForURL(`${app.base}/s/${id}`, T);
+      const gone = await fetch(`${app.base}/api/v1/clips/${clipId}`);
       assert.equal(gone.status, 410);
       await page.goto(`/c/${clipId}`);
       await page.getByRole('heading', { name: 'This clip is gone' }).waitFor(T);

@@ -5,58 +5,36 @@
  * real one (real Opus parts through the recorder), made without a bot so the test stays short.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { RostraNode } from '../../src/server/RostraNode.js';
-import { tonePackager } from '../../src/testing/recordingTestKit.js';
-import { openTestNode } from '../../src/testing/TestNode.js';
-import { apiCall, apiSignUp, launchBrowser, pageErrors, shotPath, userContext } from './browser.js';
+import {
+  apiCall,
+  apiSignUp,
+  hostSpace,
+  openBrowserNode,
+  recordReplay,
+  recordTone,
+  shots,
+  userPage,
+  type BrowserNode,
+} from './browser.js';
 
 const T = { timeout: 20_000 };
-const VIEWPORTS = [
-  { width: 390, height: 844 },
-  { width: 1280, height: 800 },
-] as const;
-
-async function shots(page: Page, name: string): Promise<void> {
-  for (const viewport of VIEWPORTS) {
-    await page.setViewportSize(viewport);
-    await page.screenshot({ path: shotPath(`${name}-${viewport.width}`), fullPage: true });
-  }
-}
 
 describe('web app: pins and replays', () => {
-  let dir: string;
-  let node: RostraNode;
-  let base: string;
-  let browser: Browser;
-
+  let app: BrowserNode;
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'rostra-e2e-replay-'));
-    node = await openTestNode({ config: { dataDir: dir } });
-    await node.listen();
-    base = `http://127.0.0.1:${node.http.port}`;
-    browser = await launchBrowser();
+    app = await openBrowserNode('replay');
   });
-
-  after(async () => {
-    await browser?.close();
-    await node?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => app?.close());
 
   test('the host pins a link; a listener sees it appear and go; a javascript: link is refused', async () => {
-    const host = await apiSignUp(base, 'Pia Pinner');
-    const id = (await apiCall<{ id: string }>(base, host.token, 'POST', '/api/v1/spaces', { title: 'Links' }))
-      .id;
-    const hostCtx = await userContext(browser, base, { session: host, micAllowed: false });
-    const hostPage = await hostCtx.newPage();
-    const lisCtx = await userContext(browser, base);
-    const lisPage = await lisCtx.newPage();
-    const errors = [...pageErrors(hostPage), ...pageErrors(lisPage)];
+    const { host, id } = await hostSpace(app.base, 'Pia Pinner', { title: 'Links' });
+    const {
+      ctx: hostCtx,
+      page: hostPage,
+      errors: hostErrors,
+    } = await userPage(app.browser, app.base, { session: host, micAllowed: false });
+    const { ctx: lisCtx, page: lisPage, errors: lisErrors } = await userPage(app.browser, app.base);
     await lisPage.goto(`/s/${id}`);
     await lisPage.locator('.listener-count').waitFor(T);
     assert.equal(await lisPage.locator('.pins').count(), 0, 'no pins, no box for listeners');
@@ -82,7 +60,12 @@ describe('web app: pins and replays', () => {
     assert.equal(await link.getAttribute('rel'), 'noopener noreferrer nofollow ugc');
     await lisPage.getByText('example.org · pinned by Pia Pinner').waitFor(T);
     assert.equal(await lisPage.getByRole('button', { name: /Unpin/ }).count(), 0, 'listeners cannot unpin');
-    const pins = await apiCall<{ pins: { title: string }[] }>(base, null, 'GET', `/api/v1/spaces/${id}/pins`);
+    const pins = await apiCall<{ pins: { title: string }[] }>(
+      app.base,
+      null,
+      'GET',
+      `/api/v1/spaces/${id}/pins`,
+    );
     assert.deepEqual(
       pins.pins.map((p) => p.title),
       ['Show notes'],
@@ -91,42 +74,28 @@ describe('web app: pins and replays', () => {
 
     await hostPage.getByRole('button', { name: 'Unpin Show notes' }).click();
     await link.waitFor({ state: 'detached', ...T });
-    assert.deepEqual(errors, []);
+    assert.deepEqual([...hostErrors, ...lisErrors], []);
     await hostCtx.close();
     await lisCtx.close();
   });
 
   test('a recording is found on the home page; the player skips ±15 s, changes speed, links to a moment', async () => {
-    const host = await apiSignUp(base, 'Rita Replay');
-    const id = (
-      await apiCall<{ id: string }>(base, host.token, 'POST', '/api/v1/spaces', {
-        title: 'Forty seconds of A',
-      })
-    ).id;
-    await apiCall(base, host.token, 'POST', `/api/v1/spaces/${id}/pins`, {
+    const { host, id } = await hostSpace(app.base, 'Rita Replay', { title: 'Forty seconds of A' });
+    await apiCall(app.base, host.token, 'POST', `/api/v1/spaces/${id}/pins`, {
       title: 'Sources',
       url: 'https://example.org/sources',
     });
     // 40 s of a 440 Hz tone through the real recorder, then the end, as the media plane would do it.
-    const space = await node.store.spaces.get(id);
-    assert.ok(space && node.recordings);
-    const { packager, push } = tonePackager(440, Date.now());
-    await node.recordings.started(space, { packager, startedAtMs: Date.now() });
-    push(40);
-    await apiCall(base, host.token, 'POST', `/api/v1/spaces/${id}/end`);
-    packager.end();
-    await node.recordings.ended(id);
+    await recordReplay(app, host, id, 440, 40);
 
-    const ctx = await userContext(browser, base);
-    const page = await ctx.newPage();
-    const errors = pageErrors(page);
+    const { ctx, page, errors } = await userPage(app.browser, app.base);
     await page.goto('/');
     const card = page.getByRole('article', { name: 'Forty seconds of A' });
     await card.waitFor(T);
     await card.getByText('Recording · 0:40').waitFor(T);
     await shots(page, 'home-recent');
     await card.getByRole('link', { name: 'Forty seconds of A' }).click();
-    await page.waitForURL(`${base}/r/${id}`, T);
+    await page.waitForURL(`${app.base}/r/${id}`, T);
     await page.getByRole('list', { name: 'Pinned links' }).getByRole('link', { name: 'Sources' }).waitFor(T);
 
     // A link to a moment starts there.
@@ -156,22 +125,17 @@ describe('web app: pins and replays', () => {
     );
     assert.equal(rate, 1.5);
     await page.getByRole('button', { name: 'Copy link to 0:20' }).click();
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), `${base}/r/${id}?t=20`);
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), `${app.base}/r/${id}?t=20`);
     await shots(page, 'replay-player');
     assert.deepEqual(errors, []);
     await ctx.close();
   });
 
   test('the host’s analytics page: a scripted audience of 3 gives a peak of exactly 3, and a curve', async () => {
-    const host = await apiSignUp(base, 'Ana Lytics');
-    const id = (
-      await apiCall<{ id: string }>(base, host.token, 'POST', '/api/v1/spaces', { title: 'Numbers' })
-    ).id;
-    for (let i = 0; i < 3; i++) await apiCall(base, null, 'POST', `/api/v1/spaces/${id}/listen`, {});
-    await node.analytics.sample();
-    const ctx = await userContext(browser, base, { session: host, micAllowed: false });
-    const page = await ctx.newPage();
-    const errors = pageErrors(page);
+    const { host, id } = await hostSpace(app.base, 'Ana Lytics', { title: 'Numbers' });
+    for (let i = 0; i < 3; i++) await apiCall(app.base, null, 'POST', `/api/v1/spaces/${id}/listen`, {});
+    await app.node.analytics.sample();
+    const { ctx, page, errors } = await userPage(app.browser, app.base, { session: host, micAllowed: false });
     await page.goto(`/s/${id}/analytics`);
     await page.getByRole('heading', { name: 'Space analytics' }).waitFor(T);
     const figure = (key: string) => page.locator(`.figure[data-figure="${key}"] dd`);
@@ -183,9 +147,8 @@ describe('web app: pins and replays', () => {
     await page.getByRole('img', { name: 'Listeners over time, peak 3' }).waitFor(T);
     await shots(page, 'analytics');
     // Someone else is refused, in words.
-    const other = await apiSignUp(base, 'Nosy Parker');
-    const otherCtx = await userContext(browser, base, { session: other });
-    const otherPage = await otherCtx.newPage();
+    const other = await apiSignUp(app.base, 'Nosy Parker');
+    const { ctx: otherCtx, page: otherPage } = await userPage(app.browser, app.base, { session: other });
     await otherPage.goto(`/s/${id}/analytics`);
     await otherPage.getByRole('alert').getByText('Only the host can do this.').waitFor(T);
     assert.deepEqual(errors, []);
@@ -194,14 +157,9 @@ describe('web app: pins and replays', () => {
   });
 
   test('the mini player keeps a space playing while the listener browses, and hands it back', async () => {
-    const host = await apiSignUp(base, 'Milo Mini');
-    const id = (
-      await apiCall<{ id: string }>(base, host.token, 'POST', '/api/v1/spaces', { title: 'Keep playing' })
-    ).id;
-    const present = () => node.bus.presence.count(`listeners:${id}`);
-    const ctx = await userContext(browser, base);
-    const page = await ctx.newPage();
-    const errors = pageErrors(page);
+    const { id } = await hostSpace(app.base, 'Milo Mini', { title: 'Keep playing' });
+    const present = () => app.node.bus.presence.count(`listeners:${id}`);
+    const { ctx, page, errors } = await userPage(app.browser, app.base);
     await page.goto(`/s/${id}`);
     await page.waitForFunction(
       () => {
@@ -248,21 +206,12 @@ describe('web app: pins and replays', () => {
   });
 
   test('time-shift: a late listener starts from the beginning while it is live, then goes back to live', async () => {
-    const host = await apiSignUp(base, 'Tim Shift');
-    const id = (
-      await apiCall<{ id: string }>(base, host.token, 'POST', '/api/v1/spaces', { title: 'Catch up' })
-    ).id;
+    const { id } = await hostSpace(app.base, 'Tim Shift', { title: 'Catch up' });
     // Twelve seconds already recorded (real Opus through the recorder), the space still live.
-    const space = await node.store.spaces.get(id);
-    assert.ok(space && node.recordings);
-    const { packager, push } = tonePackager(440, Date.now());
-    await node.recordings.started(space, { packager, startedAtMs: Date.now() });
-    push(12);
-    const present = () => node.bus.presence.count(`listeners:${id}`);
+    const { packager } = await recordTone(app.node, id, 440, 12);
+    const present = () => app.node.bus.presence.count(`listeners:${id}`);
 
-    const ctx = await userContext(browser, base);
-    const page = await ctx.newPage();
-    const errors = pageErrors(page);
+    const { ctx, page, errors } = await userPage(app.browser, app.base);
     await page.goto(`/s/${id}`);
     await page.locator('audio[data-audio="hls"]').waitFor({ state: 'attached', ...T });
     await page.getByRole('button', { name: 'Start from the beginning' }).click();

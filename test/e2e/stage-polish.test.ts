@@ -6,35 +6,24 @@
  * test-output/screenshots/polish-*.png.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
-import type { RostraNode } from '../../src/server/RostraNode.js';
-import { tonePackager } from '../../src/testing/recordingTestKit.js';
-import { openTestNode } from '../../src/testing/TestNode.js';
 import {
   apiCall,
   apiSignUp,
-  launchBrowser,
-  pageErrors,
+  DESKTOP,
+  hostSpace,
+  openBrowserNode,
+  PHONE,
+  recordReplay,
   shotPath,
-  userContext,
+  shots,
+  userPage,
+  type BrowserNode,
   type Session,
 } from './browser.js';
 
 const T = { timeout: 20_000 };
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 800 };
-
-async function shots(page: Page, name: string): Promise<void> {
-  for (const viewport of [PHONE, DESKTOP]) {
-    await page.setViewportSize(viewport);
-    await page.screenshot({ path: shotPath(`polish-${name}-${viewport.width}`), fullPage: true });
-  }
-}
 
 const photo = (colour: string) =>
   sharp({ create: { width: 480, height: 360, channels: 3, background: colour } })
@@ -65,33 +54,18 @@ function contrast(a: string, b: string): number {
 }
 
 describe('web app: stage polish', () => {
-  let dir: string;
-  let node: RostraNode;
-  let base: string;
-  let browser: Browser;
-
+  let app: BrowserNode;
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'rostra-e2e-polish-'));
     // Speakers here have no WHIP peer: the lifecycle must not take them off stage during the test.
-    node = await openTestNode({
-      config: { dataDir: dir, lifecycle: { ghostSpeakerSeconds: 3600, hostAbsentMinutes: 60 } },
+    app = await openBrowserNode('polish', {
+      config: { lifecycle: { ghostSpeakerSeconds: 3600, hostAbsentMinutes: 60 } },
     });
-    await node.listen();
-    base = `http://127.0.0.1:${node.http.port}`;
-    browser = await launchBrowser();
   });
-
-  after(async () => {
-    await browser?.close();
-    await node?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => app?.close());
 
   test('a signed-in user uploads a profile photo from the header; a text file named .png is refused', async () => {
-    const ada = await apiSignUp(base, 'Ada Photo');
-    const ctx = await userContext(browser, base, { session: ada, micAllowed: false });
-    const page = await ctx.newPage();
-    const errors = pageErrors(page);
+    const ada = await apiSignUp(app.base, 'Ada Photo');
+    const { ctx, page, errors } = await userPage(app.browser, app.base, { session: ada, micAllowed: false });
     await page.goto('/');
     await page.getByRole('button', { name: 'Ada Photo: profile photo' }).click();
     const dialog = page.getByRole('dialog', { name: 'Profile photo' });
@@ -119,9 +93,9 @@ describe('web app: stage polish', () => {
     );
     const src = await mine.getAttribute('src');
     assert.match(src ?? '', new RegExp(`^/api/v1/users/${ada.user.id}/avatar\\?v=`));
-    const me = await apiCall<{ avatarUrl?: string }>(base, ada.token, 'GET', '/api/v1/me');
+    const me = await apiCall<{ avatarUrl?: string }>(app.base, ada.token, 'GET', '/api/v1/me');
     assert.equal(me.avatarUrl, src);
-    await shots(page, 'avatar');
+    await shots(page, 'polish-avatar');
     // Elsewhere in the app too (the session keeps the new URL).
     await page.keyboard.press('Escape');
     await page.getByRole('link', { name: 'Rostra home' }).click();
@@ -131,6 +105,7 @@ describe('web app: stage polish', () => {
   });
 
   test('faces under the stage; anonymous: "Sign in to request to speak" and back; the phone palette clears the stage', async () => {
+    const { base } = app;
     const host = await apiSignUp(base, 'Hana Host');
     await apiAvatar(base, host.token, '#a33');
     const id = (await apiCall<{ id: string }>(base, host.token, 'POST', '/api/v1/spaces', { title: 'Faces' }))
@@ -164,9 +139,7 @@ describe('web app: stage polish', () => {
       listeners.push(u);
     }
 
-    const ctx = await userContext(browser, base, { viewport: PHONE, micAllowed: false });
-    const page = await ctx.newPage();
-    const errors = pageErrors(page);
+    const { ctx, page, errors } = await userPage(app.browser, base, { viewport: PHONE, micAllowed: false });
     await page.goto(`/s/${id}`);
 
     // Faces: exactly the three listeners, photos for two, and this anonymous page as "+1 other".
@@ -231,7 +204,7 @@ describe('web app: stage polish', () => {
     assert.deepEqual(over, [], 'no speaker under the open palette');
     await page.screenshot({ path: shotPath('polish-palette-390') });
     await page.keyboard.press('Escape');
-    await shots(page, 'faces');
+    await shots(page, 'polish-faces');
     await page.setViewportSize(DESKTOP);
     await page.getByRole('button', { name: 'React' }).click();
     await palette.waitFor(T);
@@ -253,31 +226,21 @@ describe('web app: stage polish', () => {
   });
 
   test('the host trims the start of a replay on its page; others see no trim', async () => {
-    const host = await apiSignUp(base, 'Tia Trim');
-    const id = (
-      await apiCall<{ id: string }>(base, host.token, 'POST', '/api/v1/spaces', { title: 'Late start' })
-    ).id;
+    const { host, id } = await hostSpace(app.base, 'Tia Trim', { title: 'Late start' });
     // 40 s of a tone through the real recorder (2 s segments), then the end.
-    const space = await node.store.spaces.get(id);
-    assert.ok(space && node.recordings);
-    const { packager, push } = tonePackager(440, Date.now());
-    await node.recordings.started(space, { packager, startedAtMs: Date.now() });
-    push(40);
-    await apiCall(base, host.token, 'POST', `/api/v1/spaces/${id}/end`);
-    packager.end();
-    await node.recordings.ended(id);
+    await recordReplay(app, host, id, 440, 40);
 
-    const other = await apiSignUp(base, 'Otto Other');
-    const otherCtx = await userContext(browser, base, { session: other, micAllowed: false });
-    const otherPage = await otherCtx.newPage();
+    const other = await apiSignUp(app.base, 'Otto Other');
+    const { ctx: otherCtx, page: otherPage } = await userPage(app.browser, app.base, {
+      session: other,
+      micAllowed: false,
+    });
     await otherPage.goto(`/r/${id}`);
     await otherPage.getByRole('button', { name: 'Play' }).waitFor(T);
     assert.equal(await otherPage.getByText('Trim start').count(), 0);
     await otherCtx.close();
 
-    const ctx = await userContext(browser, base, { session: host, micAllowed: false });
-    const page = await ctx.newPage();
-    const errors = pageErrors(page);
+    const { ctx, page, errors } = await userPage(app.browser, app.base, { session: host, micAllowed: false });
     await page.goto(`/r/${id}`);
     const total = page.locator('.times span').last();
     await page.waitForFunction(
@@ -304,13 +267,13 @@ describe('web app: stage polish', () => {
     await page.getByText('Now it starts at 0:10 of 0:40.').waitFor(T);
     assert.equal(await total.textContent(), '0:30');
     const replay = await apiCall<{ durationSeconds: number; trimStartSeconds?: number }>(
-      base,
+      app.base,
       null,
       'GET',
       `/api/v1/spaces/${id}/replay`,
     );
     assert.deepEqual([replay.durationSeconds, replay.trimStartSeconds], [30, 10]);
-    await shots(page, 'trim');
+    await shots(page, 'polish-trim');
     assert.deepEqual(errors, []);
     await ctx.close();
   });

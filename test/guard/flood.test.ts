@@ -6,7 +6,7 @@
  * has all of 127/8, so the attacker and the real listener get addresses (and /24 prefixes) of their own.
  */
 import assert from 'node:assert/strict';
-import { request, Agent } from 'node:http';
+import { request, Agent, type IncomingHttpHeaders } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
@@ -55,34 +55,37 @@ function rawSocket(localAddress: string): Promise<Socket> {
 
 /** A JSON POST over real HTTP from a chosen loopback address. */
 function post(path: string, body: unknown, localAddress: string, agent: Agent) {
-  return new Promise<{ status: number; json: { ticket?: string; error?: { code: string } } }>(
-    (resolve, reject) => {
-      const payload = JSON.stringify(body);
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port,
-          path,
-          method: 'POST',
-          localAddress,
-          agent,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              json: JSON.parse(Buffer.concat(chunks).toString() || '{}'),
-            }),
-          );
-        },
-      );
-      req.once('error', reject);
-      req.end(payload);
-    },
-  );
+  return new Promise<{
+    status: number;
+    headers: IncomingHttpHeaders;
+    json: { ticket?: string; error?: { code: string; details?: { limit?: string } } };
+  }>((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        localAddress,
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            json: JSON.parse(Buffer.concat(chunks).toString() || '{}'),
+          }),
+        );
+      },
+    );
+    req.once('error', reject);
+    req.end(payload);
+  });
 }
 
 /** A GET over real HTTP from a chosen loopback address; the status only. */
@@ -251,6 +254,45 @@ describe('a bounded flood', () => {
       [],
       `no 5xx: ${JSON.stringify([...statuses])}`,
     );
+  });
+
+  test('an address the junk meter blocked is refused before any route: a coded 429 with Retry-After; its heartbeats pass', async () => {
+    const host = await account(node);
+    const id = (await host.client.post<{ id: string }>('/api/v1/spaces', { title: 'Junk' })).body.id;
+    const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+    const from = '127.0.18.1';
+    const doorCount = async () => {
+      const text = (await node.http.app.inject({ method: 'GET', url: '/metrics' })).body;
+      const m =
+        /^rostra_http_requests_total\{method="POST",route="\(junk door\)",status="429"\} (\d+)$/m.exec(text);
+      return Number(m?.[1] ?? 0);
+    };
+    try {
+      const { ticket } = (await post(`/api/v1/spaces/${id}/listen`, {}, from, agent)).json;
+      assert.ok(ticket);
+      // Junk reactions until the meter blocks the address (by default 300 refusals in its 10 s window).
+      const junk = () => post(`/api/v1/spaces/${id}/reactions`, { emoji: 42 }, from, agent);
+      let refused = await junk();
+      for (let i = 0; i < 1000 && refused.status === 400; i++) refused = await junk();
+      assert.equal(refused.json.error?.details?.limit, 'junk');
+      const before = await doorCount();
+      const door = await post(`/api/v1/spaces/${id}/listen`, {}, from, agent);
+      assert.equal(door.status, 429);
+      assert.equal(door.json.error?.code, 'rate_limited');
+      assert.equal(door.json.error?.details?.limit, 'junk');
+      assert.ok(Number(door.headers['retry-after']) >= 1, 'says when to come back');
+      assert.equal(door.headers['access-control-allow-origin'], '*', 'readable by a player on another site');
+      assert.equal(await doorCount(), before + 1, 'answered by the door in front, not by a route');
+      const hb = await post(`/api/v1/spaces/${id}/heartbeat`, { ticket }, from, agent);
+      assert.equal(hb.status, 200, 'a listener already in is never refused at the junk door');
+      // Leaving passes too, and frees the place (this node's cap is 5, shared by the tests here).
+      const left = await post(`/api/v1/spaces/${id}/leave`, { ticket }, from, agent);
+      assert.ok(left.status < 300, `leave: ${left.status}`);
+      const other = await post(`/api/v1/spaces/${id}/listen`, {}, '127.0.19.1', agent);
+      assert.equal(other.status, 200, 'another address is not blocked');
+    } finally {
+      agent.destroy();
+    }
   });
 
   test('a real listener is admitted and counted while another address floods the join path', async () => {
