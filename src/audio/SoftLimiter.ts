@@ -60,22 +60,14 @@ export class SoftLimiter {
 
   /** `output[i] = limit(input[i])` for the first `output.length` samples (0 past the input's end). */
   process(input: Int32Array, output: Int16Array): void {
-    // The curve is inlined, its fields read once: this runs on every sample of every mix-minus.
+    // The fields are read once: this runs on every sample of every mix-minus.
     const k = this.knee;
     const h = this.#headroom;
     const table = this.#table;
-    const tableLength = table.length;
     const fullFrom = this.#fullFrom;
     const n = Math.min(input.length, output.length);
     for (let i = 0; i < n; i++) {
-      const x = input[i] as number;
-      if (x > k) {
-        const d = x - k;
-        output[i] = k + (d < tableLength ? (table[d] as number) : d < fullFrom ? h - 1 : h);
-      } else if (x < -k) {
-        const d = -x - k;
-        output[i] = -k - (d < tableLength ? (table[d] as number) : d < fullFrom ? h - 1 : h);
-      } else output[i] = x;
+      output[i] = curve(input[i] as number, k, h, table, fullFrom);
     }
     if (n < output.length) output.fill(0, n);
   }
@@ -85,20 +77,25 @@ export class SoftLimiter {
     const k = this.knee;
     const h = this.#headroom;
     const table = this.#table;
-    const tableLength = table.length;
     const fullFrom = this.#fullFrom;
     const n = Math.min(sum.length, own.length, output.length);
     for (let i = 0; i < n; i++) {
-      const x = (sum[i] as number) - (own[i] as number);
-      if (x > k) {
-        const d = x - k;
-        output[i] = k + (d < tableLength ? (table[d] as number) : d < fullFrom ? h - 1 : h);
-      } else if (x < -k) {
-        const d = -x - k;
-        output[i] = -k - (d < tableLength ? (table[d] as number) : d < fullFrom ? h - 1 : h);
-      } else output[i] = x;
+      output[i] = curve((sum[i] as number) - (own[i] as number), k, h, table, fullFrom);
     }
     // Past either input's end it is limit(sum − 0) or limit(0 − own), as before.
     for (let i = n; i < output.length; i++) output[i] = this.limit((sum[i] ?? 0) - (own[i] ?? 0));
   }
+}
+
+/** The table curve for one sample, shared by both loops (small and monomorphic: V8 inlines it). */
+function curve(x: number, k: number, h: number, table: Int16Array, fullFrom: number): number {
+  if (x > k) {
+    const d = x - k;
+    return k + (d < table.length ? (table[d] as number) : d < fullFrom ? h - 1 : h);
+  }
+  if (x < -k) {
+    const d = -x - k;
+    return -k - (d < table.length ? (table[d] as number) : d < fullFrom ? h - 1 : h);
+  }
+  return x;
 }
