@@ -8,8 +8,10 @@
  *             simulated LL-HLS listeners; then forged tickets and junk at 10 × the crowd's request rate,
  *             500 slowloris sockets and 1,000 idle WebSockets, sent by a process of their own at low
  *             priority (the attacker is other machines; its sending must not slow the crowd's clock):
- *             stalls, part delay p99, stage delay (speaker → speaker pulse) p50/p99, own voice in a
- *             speaker's return feed, RSS growth, sockets closed by deadlines.
+ *             stalls, part delay p99, stage delay (speaker ↔ speaker pulses, both ways) p50/p99, own
+ *             voice in a speaker's return feed, RSS growth, sockets closed by deadlines. The speakers
+ *             play the stage bench's tone plan and are measured the same way (bench/stageSignals.ts):
+ *             per 20 ms frame, own tone − the other speaker's tone; the goal is below −40 dB, always.
  *   nat       300 listeners joining from one address within 1 s.
  *   surge     5,000 joins within 5 s from 20 networks: admitted or a clean 503 + Retry-After.
  *   signin    300 sign-ups and 1,000 failed sign-ins in 10 s; a real user signs in every second from a
@@ -32,6 +34,20 @@ import { SpeakerBot } from '../src/bot/index.js';
 import { runLoadTest } from '../src/loadtest/index.js';
 import { freePort } from '../src/testing/ServeProcess.js';
 import { fmt, pin, printTable } from './lib.js';
+import {
+  FrameTap,
+  GUEST,
+  HOST,
+  OWN_VOICE_GOAL_DB,
+  OwnVoiceMeter,
+  UNPLAYED_HZ,
+  merge,
+  ownVoiceCells,
+  pulseDelays,
+  speakerSignal,
+  worstText,
+  type OwnVoice,
+} from './stageSignals.js';
 import { writeSummary } from './summary.js';
 
 const SECONDS = Number(process.env.FLOOD_SECONDS ?? 20);
@@ -284,8 +300,6 @@ async function rssMb(port: number): Promise<number> {
 // FLOOD_STAGE_PROBE), pinned to core 1 away from the server, so the bench's own load does not delay them.
 /** A pulse a second: a delay is read modulo this period, so it must be longer than any delay to be read. */
 const PULSE_EVERY_MS = 1000;
-/** A speaker's own tone this close to the other speaker's level (dB) counts as hearing oneself. */
-const OWN_VOICE_DB = -30;
 
 interface StageProbe {
   whipUrl: string;
@@ -293,10 +307,10 @@ interface StageProbe {
   guestToken: string;
 }
 interface StageResult {
-  /** pulse sent by the host's bot → its onset heard by the guest's bot, ms */
+  /** a pulse sent by one bot → its onset heard by the other, ms, both ways */
   delays: number[];
-  /** per 200 ms window and speaker: own tone − the other speaker's median level, dB */
-  ownDb: number[];
+  /** both bots' feeds, frame by frame (bench/stageSignals.ts) */
+  voice: OwnVoice;
 }
 
 const percentile = (xs: readonly number[], p: number): number => {
@@ -305,65 +319,52 @@ const percentile = (xs: readonly number[], p: number): number => {
 };
 
 /**
- * The probe process: two bots on stage, sampling all the time. Each `window` line on stdin prints
+ * The probe process: two bots on stage, measured all the time. Each `window` line on stdin prints
  * `STAGE {json}` for the time since the last one; `stop` ends it. The bots stay connected across the calm
  * run and the attack, as speakers on stage would.
  */
 async function stageProbe(o: StageProbe): Promise<void> {
-  const bot = (token: string, frequencyHz: number, pulse: boolean) =>
+  const bot = (token: string, me: typeof HOST | typeof GUEST, other: typeof HOST | typeof GUEST) =>
     new SpeakerBot({
       whipUrl: o.whipUrl,
       token,
-      audio: {
-        kind: 'tone',
-        frequencyHz,
-        levelDbfs: -18,
-        ...(pulse ? { pulse: { everyMs: PULSE_EVERY_MS, durationMs: 10 } } : {}),
-      },
-      listenHz: [440, 660],
-      listenThresholdDbfs: -120,
+      ...speakerSignal(me.toneHz, PULSE_EVERY_MS, { sendHz: me.pulseHz, hearHz: other.pulseHz }),
       connectTimeoutMs: 90_000,
     });
-  const emitter = bot(o.hostToken, 440, true);
-  const hearer = bot(o.guestToken, 660, false);
-  await Promise.all([emitter.start(), hearer.start()]);
+  const host = bot(o.hostToken, HOST, GUEST);
+  const guest = bot(o.guestToken, GUEST, HOST);
+  // Each feed is measured frame by frame as it arrives (a few Goertzels per 20 ms frame), not in a batch
+  // at `window`: a batch of ~250 ms would stall the bots' senders here, and a sender's stall is a burst
+  // that the stage's jitter buffers hold as standing delay until the next pause.
+  const meter = (b: SpeakerBot, me: typeof HOST | typeof GUEST, other: typeof HOST | typeof GUEST) => {
+    const m = new OwnVoiceMeter(me.toneHz, other.toneHz, other.pulseHz);
+    const tap = FrameTap.claim(b);
+    tap.onFrame = (frame) => m.push(frame);
+    return { m, tap };
+  };
+  const meters = [meter(host, HOST, GUEST), meter(guest, GUEST, HOST)] as const;
+  await Promise.all([host.start(), guest.start()]);
   await sleep(2000);
-  const level = (b: SpeakerBot, hz: number) =>
-    b.report().heard.find((t) => t.frequencyHz === hz)?.levelDbfs ?? -Infinity;
-  const samples: { t: number; own: number; other: number; who: 0 | 1 }[] = [];
-  const sampler = setInterval(() => {
-    const t = performance.now();
-    samples.push({ t, own: level(emitter, 440), other: level(emitter, 660), who: 0 });
-    samples.push({ t, own: level(hearer, 660), other: level(hearer, 440), who: 1 });
-  }, 200);
+  for (const { tap } of meters) tap.start();
   let from = performance.now();
   const window = (): StageResult => {
     const to = performance.now();
-    const inWindow = samples.filter((x) => x.t >= from && x.t <= to);
-    const ownDb = ([0, 1] as const).flatMap((who) => {
-      const mine = inWindow.filter((x) => x.who === who);
-      const other = percentile(
-        mine.map((x) => x.other),
-        50,
-      );
-      return mine.map((x) => x.own - other);
-    });
-    const sent = emitter.report().pulsesSent;
-    const delays = hearer
-      .report()
-      .pulsesHeard.filter((at) => at >= from && at <= to)
-      .map((at) => at - Math.max(...sent.filter((t) => t <= at)))
-      .filter((d) => Number.isFinite(d) && d >= 0 && d < PULSE_EVERY_MS);
+    const voice = merge(meters[0].m.take(), meters[1].m.take());
+    const delays = [
+      ...pulseDelays(host, guest, from, to, PULSE_EVERY_MS),
+      ...pulseDelays(guest, host, from, to, PULSE_EVERY_MS),
+    ];
     from = to;
-    return { delays, ownDb };
+    return { delays, voice };
   };
   console.log('READY');
   for await (const line of createInterface({ input: process.stdin })) {
+    // JSON has no −∞ (a frame with none of the own tone): it goes as null, and is read back in stageRun.
     if (line === 'window') console.log(`STAGE ${JSON.stringify(window())}`);
     if (line === 'stop') break;
   }
-  clearInterval(sampler);
-  await Promise.all([emitter.stop(), hearer.stop()]);
+  for (const { tap } of meters) tap.recording = false;
+  await Promise.all([host.stop(), guest.stop()]);
 }
 
 /** The probe in a child process on core 1; each `window()` is the stage since the last. */
@@ -407,7 +408,9 @@ async function stageRun(o: StageProbe): Promise<{
       child.stdin?.write('window\n');
       const line = await next();
       const r = line === undefined ? undefined : (JSON.parse(line.slice(6)) as StageResult);
-      return r && Array.isArray(r.delays) ? r : undefined;
+      if (!r || !Array.isArray(r.delays) || !Array.isArray(r.voice?.rel)) return undefined;
+      const dbs = (xs: readonly (number | null)[]) => xs.map((x) => x ?? -Infinity);
+      return { ...r, voice: { ...r.voice, rel: dbs(r.voice.rel), unplayed: dbs(r.voice.unplayed) } };
     },
     stop: async () => {
       child.stdin?.end('stop\n');
@@ -442,10 +445,12 @@ async function stageSpace(port: number): Promise<{ id: string; probe: StageProbe
   };
 }
 
-const stageCells = (s: StageResult | undefined): string =>
-  s === undefined
-    ? 'stage probe failed'
-    : `stage delay p50 ${fmt(percentile(s.delays, 50))} / p99 ${fmt(percentile(s.delays, 99))} ms (${s.delays.length} pulses); own voice in ${s.ownDb.filter((d) => d > OWN_VOICE_DB).length}/${s.ownDb.length} windows, worst ${Number.isFinite(Math.max(...s.ownDb)) ? `${fmt(Math.max(...s.ownDb), 1)} dB` : '−∞'}`;
+/** The stage bench's figures: delay both ways; own voice worst, median, its control, the frames' counts. */
+function stageCells(s: StageResult | undefined, delayTarget: string): string {
+  if (s === undefined) return 'stage probe failed';
+  const [worst, median, unplayed, frames] = ownVoiceCells(s.voice);
+  return `stage delay p50 ${fmt(percentile(s.delays, 50))} / p99 ${fmt(percentile(s.delays, 99))} ms (${s.delays.length} pulses both ways${delayTarget}); own voice worst ${worst} (target < ${OWN_VOICE_GOAL_DB} dB), median ${median || '-'}, unplayed ${UNPLAYED_HZ} Hz worst ${unplayed}; frames measured / no reference / near a pulse / too noisy ${frames}`;
+}
 
 /** What the attack child was told to do (FLOOD_ATTACK), and what it reports when it stops. */
 interface AttackPlan {
@@ -622,13 +627,13 @@ async function flood(port: number): Promise<string[][]> {
       'flood: calm',
       `${calm.listenersConnected}/200 in; ${calm.stallRate.toFixed(4)} stall rate`,
       `part delay p99 ${fmt(calm.partDelayMs.p99)} ms`,
-      stageCells(calmStage),
+      stageCells(calmStage, ''),
     ],
     [
       'flood: attacked',
       `${attacked.listenersConnected}/200 in; ${attacked.stallRate.toFixed(4)} stall rate (target < 0.001)`,
       `part delay p99 ${fmt(attacked.partDelayMs.p99)} ms = ${(attacked.partDelayMs.p99 / Math.max(1, calm.partDelayMs.p99)).toFixed(2)}× calm (target ≤ 1.5×)`,
-      `${stageCells(attackedStage)} (target < 150 ms, none)`,
+      stageCells(attackedStage, ', target p99 ≤ 150 ms'),
     ],
     [
       'flood: the attack',
@@ -648,6 +653,12 @@ async function flood(port: number): Promise<string[][]> {
       measure: 'guard flood: stage delay p99 (attacked / calm)',
       value: `${fmt(percentile(attackedStage?.delays ?? [], 99))} ms`,
       reference: `${fmt(percentile(calmStage?.delays ?? [], 99))} ms`,
+      ratio: '',
+    },
+    {
+      measure: `guard flood: own voice in a speaker's return feed, worst 20 ms frame (attacked / calm; goal < ${OWN_VOICE_GOAL_DB} dB, always)`,
+      value: attackedStage ? worstText(attackedStage.voice.rel) : 'probe failed',
+      reference: calmStage ? worstText(calmStage.voice.rel) : 'probe failed',
       ratio: '',
     },
   ]);

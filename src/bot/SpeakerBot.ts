@@ -349,7 +349,7 @@ export class SpeakerBot extends TypedEmitter<SpeakerBotEvents> {
     if (!sender) return;
     const from = index * FRAME_SAMPLES;
     const pulse = this.#source.pulseStartsIn(from, FRAME_SAMPLES);
-    const pcm = this.#source.next(FRAME_SAMPLES);
+    const pcm = this.#source.read(from, FRAME_SAMPLES);
     const opus = this.#encoder.encode(pcm);
     const extensions =
       this.#audioLevelId !== undefined ? [{ id: this.#audioLevelId, payload: audioLevelByte(pcm) }] : [];

@@ -52,7 +52,7 @@ test('PulseDetector finds the onset frame of each pulse once', () => {
   const det = new PulseDetector();
   const onsets: number[] = [];
   for (let frame = 0; frame < 50; frame++) {
-    const at = det.push(int16ToFloat(gen.next(960)), frame * 20);
+    const at = det.push(int16ToFloat(gen.read(frame * 960, 960)), frame * 20);
     if (at !== undefined) onsets.push(at);
   }
   assert.deepEqual(onsets, [0, 200, 400, 600, 800]);

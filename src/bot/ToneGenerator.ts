@@ -3,10 +3,14 @@
  * frequency on a fixed schedule, so a receiver can timestamp them and measure delay. Pure and exact.
  */
 
-/** A source of 16-bit mono PCM at 48 kHz, read frame by frame. */
+/**
+ * A source of 16-bit mono PCM at 48 kHz, addressed by sample position on the sender's capture clock. A
+ * sender that misses frames (a stalled event loop) skips their samples too, as a microphone does: what it
+ * sends at RTP timestamp `from` is always the audio of sample `from`, so a pulse is where it says it is.
+ */
 export interface PcmSource {
-  /** The next `count` samples. */
-  next(count: number): Int16Array;
+  /** The `count` samples from sample `from` on. */
+  read(from: number, count: number): Int16Array;
   /** Whether a pulse starts within the samples [from, from + count). */
   pulseStartsIn(from: number, count: number): boolean;
 }
@@ -30,6 +34,11 @@ export interface ToneOptions {
   readonly sampleRate?: number;
   /** Bursts that replace the tone for `durationMs` every `everyMs`, starting at sample 0. */
   readonly pulse?: PulseOptions;
+  /**
+   * Silence for `durationMs` at the end of every `everyMs` (pulses too), as a voice pauses between
+   * phrases: a receiver's jitter buffer may drain standing delay there (src/audio/JitterBuffer.ts).
+   */
+  readonly pause?: { readonly everyMs: number; readonly durationMs: number };
 }
 
 /** 10^(dB/20): the linear amplitude of a level in dBFS (or any dB). */
@@ -42,8 +51,7 @@ export class ToneGenerator implements PcmSource {
   readonly #freq: number;
   readonly #amp: number;
   readonly #pulse: { period: number; duration: number; freq: number; amp: number } | undefined;
-  #position = 0;
-
+  readonly #pause: { period: number; from: number } | undefined;
   constructor(opts: ToneOptions) {
     const sampleRate = opts.sampleRate ?? 48_000;
     if (!(sampleRate > 0)) throw new TypeError('sampleRate must be > 0');
@@ -65,25 +73,29 @@ export class ToneGenerator implements PcmSource {
       if (!(freq > 0 && freq < sampleRate / 2)) throw new TypeError('pulse.frequencyHz is out of range');
       this.#pulse = { period, duration, freq, amp: dbToAmplitude(p.levelDbfs ?? -6) };
     }
-  }
-
-  /** Samples generated so far. */
-  get position(): number {
-    return this.#position;
+    if (opts.pause) {
+      const period = Math.round((opts.pause.everyMs * sampleRate) / 1000);
+      const duration = Math.round((opts.pause.durationMs * sampleRate) / 1000);
+      if (!(period > 0 && duration > 0 && duration < period)) {
+        throw new TypeError('pause: need 0 < durationMs < everyMs');
+      }
+      this.#pause = { period, from: period - duration };
+    }
   }
 
   /** The sample value at absolute position `n`, as a float in [-1, 1]. */
   valueAt(n: number): number {
+    const pause = this.#pause;
+    if (pause && n % pause.period >= pause.from) return 0;
     const p = this.#pulse;
     if (p && n % p.period < p.duration)
       return p.amp * Math.sin(2 * Math.PI * ((p.freq * n) / this.sampleRate));
     return this.#amp * Math.sin(2 * Math.PI * ((this.#freq * n) / this.sampleRate));
   }
 
-  next(count: number): Int16Array {
+  read(from: number, count: number): Int16Array {
     const out = new Int16Array(count);
-    for (let i = 0; i < count; i++) out[i] = toInt16(this.valueAt(this.#position + i));
-    this.#position += count;
+    for (let i = 0; i < count; i++) out[i] = toInt16(this.valueAt(from + i));
     return out;
   }
 

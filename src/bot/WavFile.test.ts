@@ -63,5 +63,6 @@ test('toMono averages channels and resamples linearly to 48 kHz', () => {
 
 test('LoopingPcmSource loops at the end', () => {
   const src = new LoopingPcmSource(new Float32Array([0, 0.5]));
-  assert.deepEqual([...src.next(5)], [0, 16384, 0, 16384, 0]);
+  assert.deepEqual([...src.read(0, 5)], [0, 16384, 0, 16384, 0]);
+  assert.deepEqual([...src.read(3, 2)], [16384, 0], 'addressed by position');
 });

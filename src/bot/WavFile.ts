@@ -106,19 +106,18 @@ export function toMono(wav: WavData, targetRate = 48_000): Float32Array {
 /** Plays 48 kHz mono float samples as 16-bit PCM, looping at the end. Has no pulses. */
 export class LoopingPcmSource implements PcmSource {
   readonly #samples: Float32Array;
-  #position = 0;
 
   constructor(samples48kMono: Float32Array) {
     if (samples48kMono.length === 0) throw new TypeError('no samples to play');
     this.#samples = samples48kMono;
   }
 
-  next(count: number): Int16Array {
+  read(from: number, count: number): Int16Array {
     const out = new Int16Array(count);
+    const n = this.#samples.length;
     for (let i = 0; i < count; i++) {
-      const x = this.#samples[this.#position] ?? 0;
+      const x = this.#samples[(from + i) % n] ?? 0;
       out[i] = Math.max(-32768, Math.min(32767, Math.round(x * 32768)));
-      this.#position = (this.#position + 1) % this.#samples.length;
     }
     return out;
   }

@@ -4,15 +4,10 @@
  * `close()` is idempotent and tears all of it down, in that order.
  */
 import type { Metrics } from '../metrics/Metrics.js';
-import {
-  AacRendition,
-  PartPackager,
-  timelineStart,
-  type ReloadDecision,
-  type TimelineStart,
-} from '../broadcast/index.js';
+import { AacRendition, PartPackager, timelineStart, type TimelineStart } from '../broadcast/index.js';
 import { logger } from '../log/Logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
+import { ReloadWaiters, type HeldAnswer, type HeldClient } from './ReloadWaiters.js';
 import type { SpaceStageEngine, StageControl } from './StageEngine.js';
 
 const log = logger('media.space');
@@ -68,6 +63,8 @@ export class SpaceMedia extends TypedEmitter<SpaceMediaEvents> {
   /** Part → when its last sample existed on the media clock (epoch ms), as the playlist's PDT says. */
   readonly #published = new Map<number, number>();
   readonly #speaking = new Set<string>();
+  /** The requests held on each packager (Opus, AAC; a backstage's is replaced at go-live). */
+  readonly #waiters = new WeakMap<PartPackager, ReloadWaiters>();
   #closing: Promise<void> | undefined;
 
   constructor(opts: SpaceMediaOptions) {
@@ -190,43 +187,28 @@ export class SpaceMedia extends TypedEmitter<SpaceMediaEvents> {
 
   /**
    * Waits until the playlist can answer a blocking reload for `directives`: resolves with the decision
-   * (`respond` or `bad-request`), or `timeout` if the part did not come in time. `packager` is the Opus
-   * rendition's unless given.
+   * (`respond` or `bad-request`), or `timeout` if the part did not come in time or the client went away
+   * (the guard's held slot). `packager` is the Opus rendition's unless given. The holds on a packager
+   * share one list (ReloadWaiters): a crowd woken by one part costs one walk.
    */
-  async awaitReload(
+  awaitReload(
     directives: {
       msn?: number;
       part?: number;
     },
     packager: PartPackager = this.#packager, // or the AAC rendition's
-    /** The client went away: let go now (the guard), answering `timeout` to nobody. */
-    signal?: AbortSignal,
-  ): Promise<ReloadDecision | { kind: 'timeout' }> {
+    client?: HeldClient,
+  ): Promise<HeldAnswer> {
     const first = packager.decideReload(directives);
-    if (first.kind !== 'wait' || signal?.aborted) return first.kind === 'wait' ? { kind: 'timeout' } : first;
-    const heldSince = performance.now();
-    this.#metrics?.heldRequests.inc();
-    return new Promise((resolve) => {
-      const done = (d: ReloadDecision | { kind: 'timeout' }) => {
-        this.#metrics?.heldRequests.dec();
-        this.#metrics?.heldSeconds.observe({ outcome: d.kind }, (performance.now() - heldSince) / 1000);
-        clearTimeout(timer);
-        packager.off('part', onPart);
-        packager.off('end', onEnd);
-        signal?.removeEventListener('abort', onAbort);
-        resolve(d);
-      };
-      const onAbort = () => done({ kind: 'timeout' });
-      const onPart = () => {
-        const d = packager.decideReload(directives);
-        if (d.kind !== 'wait') done(d);
-      };
-      const onEnd = () => done({ kind: 'respond' });
-      const timer = setTimeout(() => done({ kind: 'timeout' }), first.timeoutMs);
-      packager.on('part', onPart);
-      packager.on('end', onEnd);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    // No async function: a held request costs the list's promise only.
+    if (first.kind !== 'wait' || client?.gone)
+      return Promise.resolve(first.kind === 'wait' ? { kind: 'timeout' } : first);
+    let waiters = this.#waiters.get(packager);
+    if (!waiters) {
+      waiters = new ReloadWaiters(packager, this.#metrics);
+      this.#waiters.set(packager, waiters);
+    }
+    return waiters.wait(directives, first.timeoutMs, client);
   }
 
   /** Idempotent: stops the stage, the mixer and the packager (the playlist ends). */

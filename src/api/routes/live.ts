@@ -218,7 +218,7 @@ export class LiveOrigin {
     if (!slot) return playlistAnswer('no-store', query, packager, directives.skip, client);
     let decision: Awaited<ReturnType<SpaceMedia['awaitReload']>>;
     try {
-      decision = await m.awaitReload(directives, packager, slot.signal);
+      decision = await m.awaitReload(directives, packager, slot);
     } finally {
       slot.done();
     }
@@ -273,7 +273,7 @@ export class LiveOrigin {
   ): Promise<MediaAnswer> {
     let bytes: Buffer | undefined;
     try {
-      const d = await m.awaitReload({ msn, part: index }, packager, slot.signal);
+      const d = await m.awaitReload({ msn, part: index }, packager, slot);
       if (d.kind === 'respond') bytes = packager.part(msn, index);
     } finally {
       slot.done();
