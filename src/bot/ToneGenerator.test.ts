@@ -63,5 +63,7 @@ test('ToneGenerator pauses: silence for durationMs at the end of every everyMs, 
   assert.notEqual(gen.valueAt(14_399), 0, 'before the pause');
   for (const n of [14_400, 14_406, 19_199]) assert.equal(gen.valueAt(n), 0, `sample ${n} is in the pause`);
   assert.notEqual(gen.valueAt(19_206), 0, 'the next period starts with its pulse');
-  assert.throws(() => new ToneGenerator({ frequencyHz: 400, levelDbfs: -18, pause: { everyMs: 10, durationMs: 10 } }));
+  assert.throws(
+    () => new ToneGenerator({ frequencyHz: 400, levelDbfs: -18, pause: { everyMs: 10, durationMs: 10 } }),
+  );
 });
