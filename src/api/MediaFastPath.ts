@@ -18,7 +18,7 @@ import { isJunkAnswer, readCookie, type Guard } from '../guard/index.js';
 import { logger } from '../log/Logger.js';
 import type { Metrics } from '../metrics/Metrics.js';
 import { AAC_PLAYLIST } from '../broadcast/index.js';
-import { RostraError } from '../errors/index.js';
+import { RostraError, type ErrorCode } from '../errors/index.js';
 import { toRostraError } from './HttpErrors.js';
 import {
   FILE_MAX,
@@ -112,7 +112,7 @@ export class MediaFastPath {
     if (m === 'invalid_ticket') {
       // Forged and stale tickets are a flood's commonest junk (the media path is never shut by the junk
       // door): refused here as the route refuses them, without fastify's cost per request.
-      this.#fail(req, res, kind, ip, started, new RostraError('invalid_ticket'));
+      this.#refuse(req, res, kind, ip, started, INVALID_TICKET);
       return true;
     }
     const client: MediaClient = { ip, response: res, acceptEncoding: headers['accept-encoding'] };
@@ -163,22 +163,27 @@ export class MediaFastPath {
   ): void {
     const coded = toRostraError(err);
     if (coded.code === 'internal') log.error({ err, url: req.url, method: req.method }, 'request failed');
+    this.#refuse(req, res, kind, ip, started, refusal(coded));
+  }
+
+  #refuse(
+    req: IncomingMessage,
+    res: ServerResponse,
+    kind: Kind,
+    ip: string,
+    started: number,
+    r: Refusal,
+  ): void {
     if (res.destroyed) return;
     if (res.headersSent) {
       res.destroy(); // failed halfway through an answer: the client must not take it for whole
       return;
     }
-    this.#metrics.errors.inc({ code: coded.code });
-    const body = JSON.stringify(coded.toBody());
-    const headers: OutgoingHttpHeaders = { 'access-control-allow-origin': '*' };
-    if (coded.retryAfter !== undefined) headers['retry-after'] = String(coded.retryAfter);
-    headers['cache-control'] = 'no-store';
-    headers['content-type'] = 'application/json; charset=utf-8';
-    headers['content-length'] = Buffer.byteLength(body);
-    res.writeHead(coded.status, headers);
-    res.end(body);
-    if (isJunkAnswer(coded.status, true)) this.#guard.junk.record(ip, Date.now());
-    this.#count(req, kind, coded.status, started);
+    this.#metrics.errors.inc(r.label);
+    res.writeHead(r.status, r.headers);
+    res.end(r.body);
+    if (r.junk) this.#guard.junk.record(ip, Date.now());
+    this.#count(req, kind, r.status, started);
   }
 
   #count(req: IncomingMessage, kind: Kind, status: number, started: number): void {
@@ -187,6 +192,32 @@ export class MediaFastPath {
     this.#metrics.observeDuration(route, (performance.now() - started) / 1000);
   }
 }
+
+/** A coded error's whole answer, as #fail writes it. */
+interface Refusal {
+  readonly status: number;
+  readonly label: { readonly code: ErrorCode };
+  /** Name, value, name, value... for `writeHead`, in the order HttpServer's error handler sends them. */
+  readonly headers: string[]; // never changed: writeHead only reads it
+  readonly body: string;
+  /** Whether the guard's junk meter counts it. */
+  readonly junk: boolean;
+}
+
+function refusal(coded: RostraError): Refusal {
+  const body = JSON.stringify(coded.toBody());
+  const headers = ['access-control-allow-origin', '*'];
+  if (coded.retryAfter !== undefined) headers.push('retry-after', String(coded.retryAfter));
+  headers.push('cache-control', 'no-store', 'content-type', 'application/json; charset=utf-8');
+  headers.push('content-length', String(Buffer.byteLength(body)));
+  const junk = isJunkAnswer(coded.status, true);
+  return { status: coded.status, label: { code: coded.code }, headers, body, junk };
+}
+
+/**
+ * A bad ticket's answer, made once: it is a flood's commonest junk here, and the same bytes every time.
+ */
+const INVALID_TICKET = refusal(new RostraError('invalid_ticket'));
 
 /**
  * The query when it is plainly one the route takes: its own keys, each once, with values within their

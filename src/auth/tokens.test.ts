@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { syncBuiltinESMExports } from 'node:module';
 import { test } from 'node:test';
 import { ListenerTickets } from './ListenerTickets.js';
 import { hashPassword, verifyPassword } from './Passwords.js';
@@ -36,6 +38,45 @@ test('TokenSigner.verify refuses forged, foreign-purpose and malformed tokens wi
     assert.equal(session.verify(bad, 0, isP), undefined, String(bad).slice(0, 20));
   }
   assert.throws(() => new TokenSigner('short', 'session'), TypeError);
+});
+
+test('TokenSigner.verify refuses a MAC that cannot be its own before any HMAC; a well-formed forgery is still checked', (t) => {
+  const s = new TokenSigner<{ exp: number; x: string }>(SECRET, 'ticket');
+  const good = s.sign({ exp: 100, x: 'hi' });
+  const [body, mac] = good.split('.') as [string, string];
+  // Counts the HMACs SignedToken makes (its named import follows the builtin's export once synced).
+  const hmac = t.mock.method(crypto, 'createHmac');
+  syncBuiltinESMExports();
+  t.after(() => {
+    hmac.mock.restore();
+    syncBuiltinESMExports();
+  });
+  const last = mac.slice(-1);
+  for (const bad of [
+    'forged0.6180339887498949', // the flood bench's junk
+    `${body}.${mac}=`, // padded: not as sign writes it
+    `${body}.${mac.slice(1)}`,
+    `${body}.${mac}A`,
+    `${body}.${mac.slice(0, 10)}+${mac.slice(11)}`, // base64, not base64url
+    `${body}.${mac.slice(0, 10)}.${mac.slice(11)}`,
+    `${body}.${mac.slice(0, -1)}${last === 'B' ? 'C' : 'B'}`, // 32 bytes have no bits there
+  ]) {
+    assert.equal(s.verify(bad, 0, isP), undefined, bad);
+  }
+  assert.equal(hmac.mock.callCount(), 0, 'no HMAC for a MAC of another shape');
+  const forged = `${body}.${mac[0] === 'A' ? 'B' : 'A'}${mac.slice(1)}`;
+  assert.equal(s.verify(forged, 0, isP), undefined);
+  assert.equal(hmac.mock.callCount(), 1, 'a forgery of the right shape is checked');
+  assert.deepEqual(s.verify(good, 99, isP), { exp: 100, x: 'hi' });
+  assert.equal(hmac.mock.callCount(), 2);
+});
+
+test('every token TokenSigner writes has the shape it checks', () => {
+  const s = new TokenSigner<{ exp: number; x: string }>(SECRET, 'session');
+  for (let i = 0; i < 500; i++) {
+    const payload = { exp: 1_000 + i, x: crypto.randomBytes(i % 40).toString('base64') };
+    assert.deepEqual(s.verify(s.sign(payload), 0, isP), payload);
+  }
 });
 
 test('ListenerTickets.check gives back the listener only for the right space and before expiry', () => {

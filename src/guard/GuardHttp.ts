@@ -110,8 +110,12 @@ export function installHttpGuard(app: FastifyInstance, guard: Guard): void {
   });
 
   app.addHook('onResponse', async (request, reply) => {
-    if (isJunkAnswer(reply.statusCode, request.routeOptions.url !== undefined))
-      guard.junk.record(request.ip, Date.now());
+    // The web app's catch-all (`/*`) matches every unknown GET: only its HTML page for a browser is a
+    // route's answer; its coded `route_not_found` for machine paths is as unmatched as any other 404.
+    const url = request.routeOptions.url;
+    const matched =
+      url !== undefined && (url !== '/*' || String(reply.getHeader('content-type')).startsWith('text/html'));
+    if (isJunkAnswer(reply.statusCode, matched)) guard.junk.record(request.ip, Date.now());
   });
 }
 

@@ -5,7 +5,7 @@
  * test, a map lookup and one prepared write. Fastify's own door (GuardHttp) still stands behind it, for a
  * server without this front.
  */
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Metrics } from '../metrics/Metrics.js';
 import type { Guard } from './Guard.js';
 import { JUNK_MESSAGE } from './GuardHttp.js';
@@ -21,10 +21,21 @@ export const JUNK_DOOR_ROUTE = '(junk door)';
  */
 const EXEMPT = /^\/(?:live\/|healthz$|api\/v1\/spaces\/[^/]+\/(?:heartbeat|leave|whip(?:\/[^/]+)?)$)/;
 
+/** A 429 as the door writes it. */
+interface Refusal {
+  readonly status: number;
+  readonly label: { readonly code: string };
+  /** Name, value, name, value... for `writeHead` (never changed: writeHead only reads it). */
+  readonly headers: string[];
+  readonly body: string;
+}
+
 export class JunkDoor {
   readonly #guard: Guard;
   readonly #metrics: Metrics;
   readonly #isCorsPath: (path: string) => boolean;
+  /** By Retry-After seconds, negative when with the CORS header (see #refusal). */
+  readonly #refusals = new Map<number, Refusal>();
 
   constructor(guard: Guard, metrics: Metrics, isCorsPath: (path: string) => boolean) {
     this.#guard = guard;
@@ -43,23 +54,39 @@ export class JunkDoor {
     const now = Date.now();
     const waitMs = guard.junk.blockedFor(ip, now);
     if (waitMs <= 0) return false;
+    const r = this.#refusal(Math.max(1, Math.ceil(waitMs / 1000)), this.#isCorsPath(path));
+    res.writeHead(r.status, r.headers);
+    res.end(r.body);
+    guard.junk.record(ip, now);
+    this.#metrics.errors.inc(r.label);
+    this.#metrics.countRequest(req.method ?? 'GET', JUNK_DOOR_ROUTE, r.status);
+    return true;
+  }
+
+  /**
+   * The 429 for a wait of `retryAfter` seconds, made once per wait and CORS or not (a few dozen at most:
+   * the wait is within the junk window): a flood's refusals are the same bytes over and over.
+   */
+  #refusal(retryAfter: number, cors: boolean): Refusal {
+    const key = cors ? -retryAfter : retryAfter;
+    const known = this.#refusals.get(key);
+    if (known) return known;
     const err = rateLimited(
-      { name: 'junk', limit: guard.config.junkPerIp, windowMs: JUNK_WINDOW_MS, scope: 'address' },
-      waitMs,
+      { name: 'junk', limit: this.#guard.config.junkPerIp, windowMs: JUNK_WINDOW_MS, scope: 'address' },
+      retryAfter * 1000,
       JUNK_MESSAGE,
     );
     const body = JSON.stringify(err.toBody());
-    const headers: OutgoingHttpHeaders = {};
-    if (this.#isCorsPath(path)) headers['access-control-allow-origin'] = '*';
-    headers['retry-after'] = String(err.retryAfter);
-    headers['cache-control'] = 'no-store';
-    headers['content-type'] = 'application/json; charset=utf-8';
-    headers['content-length'] = Buffer.byteLength(body);
-    res.writeHead(err.status, headers);
-    res.end(body);
-    guard.junk.record(ip, now);
-    this.#metrics.errors.inc({ code: err.code });
-    this.#metrics.countRequest(req.method ?? 'GET', JUNK_DOOR_ROUTE, err.status);
-    return true;
+    const headers = cors ? ['access-control-allow-origin', '*'] : [];
+    headers.push('retry-after', String(err.retryAfter), 'cache-control', 'no-store');
+    headers.push(
+      'content-type',
+      'application/json; charset=utf-8',
+      'content-length',
+      String(Buffer.byteLength(body)),
+    );
+    const r: Refusal = { status: err.status, label: { code: err.code }, headers, body };
+    this.#refusals.set(key, r);
+    return r;
   }
 }

@@ -295,6 +295,19 @@ describe('a bounded flood', () => {
     }
   });
 
+  test('unknown API paths count on the junk meter (the web app catch-all answers them with a coded 404)', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+    try {
+      let status = await get('/api/v1/no-such-route', '127.0.20.1', agent);
+      assert.equal(status, 404);
+      for (let i = 0; i < 1000 && status === 404; i++)
+        status = await get('/api/v1/no-such-route', '127.0.20.1', agent);
+      assert.equal(status, 429, 'the address is refused at the door once the meter is full');
+    } finally {
+      agent.destroy();
+    }
+  });
+
   test('a real listener is admitted and counted while another address floods the join path', async () => {
     const host = await account(node);
     const id = (await host.client.post<{ id: string }>('/api/v1/spaces', { title: 'Flooded' })).body.id;
