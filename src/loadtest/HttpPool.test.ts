@@ -1,11 +1,12 @@
 /** The load test's HTTP side against a scripted loopback server: one socket per connection, accounting, codes. */
 import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { until } from '../testing/until.js';
 import { HttpPool } from './HttpPool.js';
-import { parsePlaylist, partPath } from './SimListener.js';
+import { parsePlaylist, partPath, playlistText } from './SimListener.js';
 
 async function serve(answer: (req: IncomingMessage, body: string, res: ServerResponse) => void) {
   let sockets = 0;
@@ -120,6 +121,16 @@ test('parsePlaylist: the same bytes are parsed once for every listener handed th
   assert.deepEqual(a.playlist.preloadHint, { uri: 'part7.2.m4s', msn: 7, index: 2 });
   assert.notEqual(parsePlaylist(Buffer.from(text.replace('part7.1', 'part7.9'))), a);
   assert.equal(parsePlaylist(Buffer.from(text)), a, 'kept while newer ones come');
+  // Asked with accept-encoding: gzip, as a browser asks: a gzip'd answer parses the same.
+  const zipped = gzipSync(text.replace('part7.1', 'part7.8'));
+  const z = parsePlaylist(zipped);
+  assert.deepEqual(
+    z.parts.map((p) => p.uri),
+    ['part7.0.m4s', 'part7.8.m4s'],
+  );
+  assert.equal(parsePlaylist(Buffer.from(zipped)), z, 'gzip bytes are shared like plain ones');
+  assert.equal(playlistText(zipped), text.replace('part7.1', 'part7.8'));
+  assert.equal(playlistText(Buffer.from(text)), text);
   assert.equal(partPath('/live/s1/opus.m3u8', 'part7.0.m4s'), '/live/s1/part7.0.m4s');
   assert.equal(partPath('/live/s1/opus.m3u8', '../x/part.m4s'), '/live/x/part.m4s');
   assert.equal(partPath('/live/s1/opus.m3u8', '/abs/part.m4s?x=1'), '/abs/part.m4s');
