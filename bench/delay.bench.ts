@@ -30,7 +30,7 @@ import { runLoadTest } from '../src/loadtest/index.js';
 import type { RostraNode } from '../src/server/RostraNode.js';
 import { EdgeNginx } from '../src/testing/Nginx.js';
 import { openTestNode, signUp } from '../src/testing/TestNode.js';
-import { fmt, median, printTable } from './lib.js';
+import { fmt, median, percentile, printTable } from './lib.js';
 import { writeSummary } from './summary.js';
 
 const SECONDS = Number(process.env.SECONDS ?? 25);
@@ -178,11 +178,6 @@ async function during<T>(s: Stage, what: keyof typeof stageBy, run: () => Promis
     stageBy[what].push(...stageDelay(s, from, performance.now()));
   }
 }
-
-const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN;
-};
 
 const results: Measured[] = [];
 const ears: EarMeasured[] = [];

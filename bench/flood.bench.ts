@@ -33,7 +33,7 @@ import { WebSocket } from 'ws';
 import { SpeakerBot } from '../src/bot/index.js';
 import { runLoadTest } from '../src/loadtest/index.js';
 import { freePort } from '../src/testing/ServeProcess.js';
-import { fmt, pin, printTable } from './lib.js';
+import { fmt, percentile, pin, printTable } from './lib.js';
 import {
   FrameTap,
   GUEST,
@@ -312,11 +312,6 @@ interface StageResult {
   /** both bots' feeds, frame by frame (bench/stageSignals.ts) */
   voice: OwnVoice;
 }
-
-const percentile = (xs: readonly number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? Number.NaN;
-};
 
 /**
  * The probe process: two bots on stage, measured all the time. Each `window` line on stdin prints

@@ -57,7 +57,7 @@ import { fileURLToPath } from 'node:url';
 import { SpeakerBot } from '../src/bot/index.js';
 import type { LoadTestReport } from '../src/loadtest/index.js';
 import { freePort } from '../src/testing/ServeProcess.js';
-import { fmt, pin, printTable, serveCommand } from './lib.js';
+import { fmt, percentile, pin, printTable, serveCommand } from './lib.js';
 import {
   FrameTap,
   GUEST,
@@ -97,10 +97,6 @@ const cpuSeconds = (pid: number): number => {
   } catch {
     return Number.NaN; // gone
   }
-};
-const percentile = (xs: readonly number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? Number.NaN;
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

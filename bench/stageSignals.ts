@@ -17,7 +17,7 @@
  */
 import type { SpeakerBot, SpeakerBotOptions } from '../src/bot/index.js';
 import { ToneDetector, amplitudeToDb, toneAmplitude } from '../src/bot/ToneDetector.js';
-import { fmt } from './lib.js';
+import { fmt, percentile } from './lib.js';
 
 const SAMPLE_RATE = 48_000;
 const FRAME = 960; // 20 ms at 48 kHz
@@ -270,10 +270,6 @@ export function merge(a: OwnVoice, b: OwnVoice): OwnVoice {
   };
 }
 
-const percentile = (xs: readonly number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? Number.NaN;
-};
 const dbText = (x: number) => (Number.isFinite(x) ? `${fmt(x, 1)} dB` : '−∞');
 /** The worst frame, or "no frames" when none could be measured (not −∞: that would read as a pass). */
 export const worstText = (xs: readonly number[]) => (xs.length === 0 ? 'no frames' : dbText(Math.max(...xs)));
