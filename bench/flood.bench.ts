@@ -12,6 +12,8 @@
  *             voice in a speaker's return feed, RSS growth, sockets closed by deadlines. The speakers
  *             play the stage bench's tone plan and are measured the same way (bench/stageSignals.ts):
  *             per 20 ms frame, own tone − the other speaker's tone; the goal is below −40 dB, always.
+ *   churn     the flood again, with every junk request on a new connection: the junk lane holds
+ *             connections, so this is the flood it cannot pace (accepting one costs as much as a refusal).
  *   nat       300 listeners joining from one address within 1 s.
  *   surge     5,000 joins within 5 s from 20 networks: admitted or a clean 503 + Retry-After.
  *   signin    300 sign-ups and 1,000 failed sign-ins in 10 s; a real user signs in every second from a
@@ -453,6 +455,11 @@ interface AttackPlan {
   id: string;
   /** Junk requests per second to send (10 × the calm crowd's rate). */
   rate: number;
+  /**
+   * A new connection for every junk request (`Connection: close`), instead of 256 keep-alive connections
+   * that each wait for their answer: the flood the junk lane cannot pace (see docs/guard.md).
+   */
+  churn: boolean;
 }
 interface AttackReport {
   statuses: [number, number][];
@@ -478,10 +485,11 @@ async function attackProcess(plan: AttackPlan): Promise<void> {
   // Raw keep-alive sockets with hand-written requests and a status-line scan: a Node HTTP client spends
   // ~200 µs of CPU per request and could not reach 10 × the crowd's rate from one niced core.
   const body = JSON.stringify({ ticket: 42 });
+  const close = plan.churn ? 'Connection: close\r\n' : '';
   const junkRequest = (): string =>
     Math.random() < 0.5
-      ? `GET /live/${id}/audio.m3u8?ticket=forged${Math.random()} HTTP/1.1\r\nHost: x\r\n\r\n`
-      : `POST /api/v1/spaces/${id}/listen HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+      ? `GET /live/${id}/audio.m3u8?ticket=forged${Math.random()} HTTP/1.1\r\nHost: x\r\n${close}\r\n`
+      : `POST /api/v1/spaces/${id}/listen HTTP/1.1\r\nHost: x\r\n${close}Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
   const junkSockets = new Set<Socket>();
   const junk = (addr: string) =>
     new Promise<void>((resolve) => {
@@ -527,7 +535,41 @@ async function attackProcess(plan: AttackPlan): Promise<void> {
       };
       open();
     });
-  const junkDone = Promise.all(Array.from({ length: 256 }, (_, w) => junk(`127.4.${w % 8}.1`)));
+  // Churn: paced the same way, each request on a connection of its own (at most 1,024 in flight), from
+  // 32 addresses so that closed connections' tuples are not reused too soon.
+  const churn = async (): Promise<void> => {
+    let inFlight = 0;
+    while (running) {
+      const due = t0 + (sent / plan.rate) * 1000;
+      const wait = Math.max(due - performance.now(), inFlight >= 1024 ? 1 : 0);
+      if (wait > 0) {
+        await sleep(wait);
+        continue;
+      }
+      sent++;
+      inFlight++;
+      const sock = connect({ host: '127.0.0.1', port, localAddress: `127.4.${sent % 32}.1` });
+      junkSockets.add(sock);
+      let head = '';
+      sock.setEncoding('latin1');
+      sock.on('error', () => undefined); // counted as a close without an answer
+      sock.on('connect', () => sock.write(junkRequest()));
+      sock.on('data', (d: string) => {
+        if (head.length >= 12) return;
+        head += d;
+        if (head.length >= 12)
+          statuses.set(Number(head.slice(9, 12)), (statuses.get(Number(head.slice(9, 12))) ?? 0) + 1);
+      });
+      sock.on('close', () => {
+        inFlight--;
+        junkSockets.delete(sock);
+        if (head.length < 12 && running) statuses.set(0, (statuses.get(0) ?? 0) + 1);
+      });
+    }
+  };
+  const junkDone = plan.churn
+    ? churn()
+    : Promise.all(Array.from({ length: 256 }, (_, w) => junk(`127.4.${w % 8}.1`)));
   const slow: Socket[] = [];
   let slowClosed = 0;
   for (let i = 0; i < 500; i++) {
@@ -593,7 +635,8 @@ async function startAttack(plan: AttackPlan): Promise<() => Promise<AttackReport
   };
 }
 
-async function flood(port: number): Promise<string[][]> {
+async function flood(port: number, churn = false): Promise<string[][]> {
+  const name = churn ? 'churn' : 'flood';
   const { id, probe } = await stageSpace(port);
   const url = `http://127.0.0.1:${port}/s/${id}`;
   const run = () => runLoadTest({ url, listeners: 200, durationS: SECONDS, decoders: 0, expectSound: false });
@@ -607,7 +650,7 @@ async function flood(port: number): Promise<string[][]> {
   // are in and lasts to the end of the run, at 10 × the calm crowd's request rate.
   const attackedRun = run();
   await sleep(Math.min(5, SECONDS / 3) * 1000);
-  const stopAttack = await startAttack({ port, id, rate: 10 * calm.requestsPerSecond });
+  const stopAttack = await startAttack({ port, id, rate: 10 * calm.requestsPerSecond, churn });
   const attacked = await attackedRun;
   const attackedStage = await stage.window();
   const rss1 = await rssMb(port);
@@ -617,41 +660,45 @@ async function flood(port: number): Promise<string[][]> {
   const slowClosed = attack?.slowClosed ?? 0;
   const idleClosed = attack?.idleClosed ?? 0;
   const attackRate = attack ? attack.sent / attack.seconds : 0;
+  const asked = 10 * calm.requestsPerSecond;
+  const how = churn
+    ? 'each on a new connection'
+    : '256 keep-alive connections, each waiting for its answer; the junk lane holds those refused twice in a row';
   const rows = [
     [
-      'flood: calm',
+      `${name}: calm`,
       `${calm.listenersConnected}/200 in; ${calm.stallRate.toFixed(4)} stall rate`,
       `part delay p99 ${fmt(calm.partDelayMs.p99)} ms`,
       stageCells(calmStage, ''),
     ],
     [
-      'flood: attacked',
+      `${name}: attacked`,
       `${attacked.listenersConnected}/200 in; ${attacked.stallRate.toFixed(4)} stall rate (target < 0.001)`,
       `part delay p99 ${fmt(attacked.partDelayMs.p99)} ms = ${(attacked.partDelayMs.p99 / Math.max(1, calm.partDelayMs.p99)).toFixed(2)}× calm (target ≤ 1.5×)`,
       stageCells(attackedStage, ', target p99 ≤ 150 ms'),
     ],
     [
-      'flood: the attack',
+      `${name}: the attack`,
       '',
       `RSS +${fmt(rss1 - rss0)} MB (target < 100)`,
-      `junk ${fmt(attackRate)}/s = ${(attackRate / Math.max(1, calm.requestsPerSecond)).toFixed(1)}× the crowd's ${fmt(calm.requestsPerSecond)}/s (${describeStatuses(junkStatuses)}); slowloris closed ${slowClosed}/500; idle WS closed ${idleClosed}/1000 (target: all)`,
+      `junk asked ${fmt(asked)}/s = 10× the crowd's ${fmt(calm.requestsPerSecond)}/s (${how}); sent ${fmt(attackRate)}/s = ${(attackRate / Math.max(1, calm.requestsPerSecond)).toFixed(1)}× (${describeStatuses(junkStatuses)}); slowloris closed ${slowClosed}/500; idle WS closed ${idleClosed}/1000 (target: all)`,
     ],
   ];
   writeSummary([
     {
-      measure: 'guard flood: part delay p99 (attacked / calm)',
+      measure: `guard ${name}: part delay p99 (attacked / calm)`,
       value: `${fmt(attacked.partDelayMs.p99)} ms`,
       reference: `${fmt(calm.partDelayMs.p99)} ms`,
       ratio: (attacked.partDelayMs.p99 / Math.max(1, calm.partDelayMs.p99)).toFixed(2),
     },
     {
-      measure: 'guard flood: stage delay p99 (attacked / calm)',
+      measure: `guard ${name}: stage delay p99 (attacked / calm)`,
       value: `${fmt(percentile(attackedStage?.delays ?? [], 99))} ms`,
       reference: `${fmt(percentile(calmStage?.delays ?? [], 99))} ms`,
       ratio: '',
     },
     {
-      measure: `guard flood: own voice in a speaker's return feed, worst 20 ms frame (attacked / calm; goal < ${OWN_VOICE_GOAL_DB} dB, always)`,
+      measure: `guard ${name}: own voice in a speaker's return feed, worst 20 ms frame (attacked / calm; goal < ${OWN_VOICE_GOAL_DB} dB, always)`,
       value: attackedStage ? worstText(attackedStage.voice.rel) : 'probe failed',
       reference: calmStage ? worstText(calmStage.voice.rel) : 'probe failed',
       ratio: '',
@@ -845,10 +892,11 @@ async function signinStorm(port: number): Promise<string[][]> {
 }
 
 async function main(): Promise<void> {
-  const only = (process.env.FLOOD_SCENARIOS ?? 'lockout,flood,nat,surge,signin').split(',');
+  const only = (process.env.FLOOD_SCENARIOS ?? 'lockout,flood,churn,nat,surge,signin').split(',');
   const scenarios: [string, (port: number) => Promise<string[][]>][] = [
     ['lockout', lockout],
-    ['flood', flood],
+    ['flood', (port) => flood(port)],
+    ['churn', (port) => flood(port, true)],
     ['nat', nat],
     ['surge', surge],
     ['signin', signinStorm],

@@ -149,6 +149,7 @@ export class MediaFastPath {
     headers['content-length'] = typeof a.body === 'string' ? Buffer.byteLength(a.body) : a.body.length;
     res.writeHead(200, headers);
     res.end(a.body); // a HEAD request's body is left out by node
+    this.#guard.lane.good(req.socket);
     this.#count(req, kind, 200, started);
   }
 
@@ -182,7 +183,7 @@ export class MediaFastPath {
     this.#metrics.errors.inc(r.label);
     res.writeHead(r.status, r.headers);
     res.end(r.body);
-    if (r.junk) this.#guard.junk.record(ip, Date.now());
+    if (r.junk) this.#guard.refused(ip, req, Date.now());
     this.#count(req, kind, r.status, started);
   }
 

@@ -193,6 +193,11 @@ const ConfigSchema = z
           .describe(
             'Refused answers (4xx) per address per 10 s before every request from it is refused at the door.',
           ),
+        junkLanePerSecond: positiveInt
+          .default(500)
+          .describe(
+            'Connections let go a second from the junk lane: a connection refused twice in a row is not read until then.',
+          ),
         connectionsPerIp: nonNegativeInt
           .default(2000)
           .describe('Open TCP connections per address (0 = no cap).'),

@@ -4,11 +4,14 @@
  * the Bus), the sign-in limits, bounded password hashing, measured pressure and the fair line, the caps
  * on things held open, and the revocations of removed users. Its limits come from `config.guard`.
  */
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Bus } from '../bus/Bus.js';
 import type { Config } from '../config/Config.js';
 import { RostraError } from '../errors/index.js';
 import { AdmissionQueue } from './AdmissionQueue.js';
 import { ClientAddress, prefixOf } from './ClientAddress.js';
+import { JunkLane } from './JunkLane.js';
 import { JunkMeter, Occupancy } from './Occupancy.js';
 import { FixedPressureSource, Pressure, ProcessPressureSource, type PressureSource } from './Pressure.js';
 import { RateLimiter, type RateRule } from './RateLimiter.js';
@@ -66,6 +69,7 @@ export class Guard {
   readonly websockets: Occupancy;
   readonly held: Occupancy;
   readonly junk: JunkMeter;
+  readonly lane: JunkLane;
   /** Refusals by pressure, by who was refused (metrics, tests). */
   readonly shed = { anonymous: 0, signedIn: 0, signUp: 0 };
   #closed = false;
@@ -82,6 +86,7 @@ export class Guard {
     this.websockets = new Occupancy(g.websocketsPerIp, g.websocketsPerNode);
     this.held = new Occupancy(g.heldReloadsPerIp, g.heldReloadsPerNode);
     this.junk = new JunkMeter(g.junkPerIp);
+    this.lane = new JunkLane(g.junkLanePerSecond);
     this.pressure = new Pressure(
       opts.pressureSource ??
         (g.shedding ? new ProcessPressureSource(() => this.held.total) : new FixedPressureSource()),
@@ -100,7 +105,22 @@ export class Guard {
     if (this.#closed) return;
     this.#closed = true;
     this.pressure.close();
+    this.lane.close();
     await this.revocations.close();
+  }
+
+  /**
+   * A refusal answered to `ip` for `req`: counted on the junk meter, and on its connection for the junk
+   * lane. Not a proxy's connection: it carries many people's requests, and holding it would hold
+   * listeners already in. A trusted proxy is known; a request with X-Forwarded-For from any other peer
+   * may come through a proxy nobody declared (GuardHttp warns of it), so it is not held either (a flood
+   * that adds the header still meets the junk meter and door, by its own address).
+   */
+  refused(ip: string, req: IncomingMessage, nowMs: number): void {
+    this.junk.record(ip, nowMs);
+    const socket = req.socket as Socket | null;
+    if (!socket || req.headers['x-forwarded-for'] !== undefined) return;
+    if (!this.address.isTrusted(socket.remoteAddress ?? '')) this.lane.junk(socket);
   }
 
   /** The rate limits of a join: per address, per network, per account. */

@@ -115,7 +115,8 @@ export function installHttpGuard(app: FastifyInstance, guard: Guard): void {
     const url = request.routeOptions.url;
     const matched =
       url !== undefined && (url !== '/*' || String(reply.getHeader('content-type')).startsWith('text/html'));
-    if (isJunkAnswer(reply.statusCode, matched)) guard.junk.record(request.ip, Date.now());
+    if (isJunkAnswer(reply.statusCode, matched)) guard.refused(request.ip, request.raw, Date.now());
+    else guard.lane.good(request.raw.socket);
   });
 }
 

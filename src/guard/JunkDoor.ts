@@ -57,7 +57,7 @@ export class JunkDoor {
     const r = this.#refusal(Math.max(1, Math.ceil(waitMs / 1000)), this.#isCorsPath(path));
     res.writeHead(r.status, r.headers);
     res.end(r.body);
-    guard.junk.record(ip, now);
+    guard.refused(ip, req, now);
     this.#metrics.errors.inc(r.label);
     this.#metrics.countRequest(req.method ?? 'GET', JUNK_DOOR_ROUTE, r.status);
     return true;

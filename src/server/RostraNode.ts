@@ -185,6 +185,7 @@ export class RostraNode {
           connections: guard.connections.total,
           websockets: guard.websockets.total,
           held: guard.held.total,
+          lane: guard.lane.size,
         },
         shed: { ...guard.shed },
       }));

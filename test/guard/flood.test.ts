@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { SpeakerBot } from '../../src/bot/index.js';
 import type { RostraNode } from '../../src/server/RostraNode.js';
+import { RawHttpConnection } from '../../src/testing/RawHttpConnection.js';
 import { openTestNode } from '../../src/testing/TestNode.js';
 import { until } from '../../src/testing/until.js';
 import { account } from './guard.case.js';
@@ -292,6 +293,45 @@ describe('a bounded flood', () => {
       assert.equal(other.status, 200, 'another address is not blocked');
     } finally {
       agent.destroy();
+    }
+  });
+
+  test('a connection refused twice in a row waits in the junk lane; a listener already in is served meanwhile', async () => {
+    // A node of its own with a slow lane (1 a second), so that the hold is there to see.
+    const slowLane = await openTestNode({ config: { guard: { junkLanePerSecond: 1 } } });
+    try {
+      await slowLane.listen();
+      const host = await account(slowLane);
+      const id = (await host.client.post<{ id: string }>('/api/v1/spaces', { title: 'Lane' })).body.id;
+      const p = slowLane.http.port;
+      const lane = slowLane.plane.ctx.guard.lane;
+      const listener = await RawHttpConnection.open(p, '127.0.22.1');
+      const joined = await fetch(`http://127.0.0.1:${p}/api/v1/spaces/${id}/listen`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      assert.equal(joined.status, 200);
+      const ticket = encodeURIComponent(((await joined.json()) as { ticket: string }).ticket);
+      // The first playlist starts the space's media on this node.
+      assert.equal(await listener.send(`/live/${id}/audio.m3u8?ticket=${ticket}`), 200);
+      await until('the space has media on this node', () => slowLane.media.get(id));
+      const flood = await RawHttpConnection.open(p, '127.0.23.1');
+      const forged = `/live/${id}/audio.m3u8?ticket=forged`;
+      assert.equal(await flood.send(forged), 403);
+      assert.equal(lane.size, 0, 'one refusal is forgiven');
+      assert.equal(await flood.send(forged), 403);
+      assert.equal(lane.size, 1, 'held after the second in a row');
+      const third = flood.send(forged);
+      assert.equal(await listener.send(`/live/${id}/index.m3u8?ticket=${ticket}`), 200, 'served meanwhile');
+      const text = (await slowLane.http.app.inject({ method: 'GET', url: '/metrics' })).body;
+      assert.match(text, /^rostra_guard_open\{kind="lane"\} 1$/m);
+      assert.equal(await third, 403, 'read and answered once the lane lets it go');
+      assert.equal(lane.holds, 2, 'and held again: still refused in a row');
+      listener.socket.destroy();
+      flood.socket.destroy();
+    } finally {
+      await slowLane.close();
     }
   });
 
