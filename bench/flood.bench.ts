@@ -199,7 +199,7 @@ function hammer(
       const i = (sent++ + w) % addresses.length;
       const r = make();
       const a = await call(port, r.method, r.path, { body: r.body, from: addresses[i], agent: agents[i] });
-      statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
+      tally(statuses, a.status);
     }
   };
   const done = Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
@@ -211,6 +211,11 @@ function hammer(
       for (const a of agents) a.destroy();
     },
   };
+}
+
+/** One more answer of `status`. */
+function tally(statuses: Map<number, number>, status: number): void {
+  statuses.set(status, (statuses.get(status) ?? 0) + 1);
 }
 
 const describeStatuses = (m: Map<number, number>) =>
@@ -521,7 +526,7 @@ async function attackProcess(plan: AttackPlan): Promise<void> {
             const end = head + 4 + Number(length?.[1] ?? 0);
             if (buf.length < end) return;
             const status = Number(buf.slice(9, 12));
-            statuses.set(status, (statuses.get(status) ?? 0) + 1);
+            tally(statuses, status);
             buf = buf.slice(end);
             waiting = false;
             void next();
@@ -529,7 +534,7 @@ async function attackProcess(plan: AttackPlan): Promise<void> {
         });
         sock.on('close', () => {
           junkSockets.delete(sock);
-          if (waiting && running) statuses.set(0, (statuses.get(0) ?? 0) + 1);
+          if (waiting && running) tally(statuses, 0);
           open();
         });
       };
@@ -557,13 +562,12 @@ async function attackProcess(plan: AttackPlan): Promise<void> {
       sock.on('data', (d: string) => {
         if (head.length >= 12) return;
         head += d;
-        if (head.length >= 12)
-          statuses.set(Number(head.slice(9, 12)), (statuses.get(Number(head.slice(9, 12))) ?? 0) + 1);
+        if (head.length >= 12) tally(statuses, Number(head.slice(9, 12)));
       });
       sock.on('close', () => {
         inFlight--;
         junkSockets.delete(sock);
-        if (head.length < 12 && running) statuses.set(0, (statuses.get(0) ?? 0) + 1);
+        if (head.length < 12 && running) tally(statuses, 0);
       });
     }
   };
@@ -716,7 +720,7 @@ async function nat(port: number): Promise<string[][]> {
       ),
     );
     const statuses = new Map<number, number>();
-    for (const a of answers) statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
+    for (const a of answers) tally(statuses, a.status);
     if (statuses.size > 1 || !statuses.has(200))
       console.log(`  nat: ${describeStatuses(statuses)}`, answers.find((a) => a.status !== 200)?.json);
     return answers.filter((a) => a.status === 200).length;
@@ -751,7 +755,7 @@ async function surge(port: number): Promise<string[][]> {
           body: {},
           from: `127.10.${i % 20}.${1 + (Math.floor(i / 20) % 250)}`,
         });
-        statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
+        tally(statuses, a.status);
         if (a.status === 200 || (a.status === 503 && a.retryAfter !== undefined)) clean++;
       }),
     );
@@ -864,7 +868,7 @@ async function signinStorm(port: number): Promise<string[][]> {
   const stormy = await probe(10);
   const answers = await storm;
   const statuses = new Map<number, number>();
-  for (const a of answers) statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
+  for (const a of answers) tally(statuses, a.status);
   writeSummary([
     {
       measure: 'guard sign-in storm: real sign-in (known device), slowest',

@@ -18,7 +18,7 @@ import { isJunkAnswer, readCookie, type Guard } from '../guard/index.js';
 import { logger } from '../log/Logger.js';
 import type { Metrics } from '../metrics/Metrics.js';
 import { AAC_PLAYLIST } from '../broadcast/index.js';
-import { RostraError, type ErrorCode } from '../errors/index.js';
+import { prepareAnswer, RostraError, type PreparedAnswer } from '../errors/index.js';
 import { toRostraError } from './HttpErrors.js';
 import {
   FILE_MAX,
@@ -164,7 +164,7 @@ export class MediaFastPath {
   ): void {
     const coded = toRostraError(err);
     if (coded.code === 'internal') log.error({ err, url: req.url, method: req.method }, 'request failed');
-    this.#refuse(req, res, kind, ip, started, refusal(coded));
+    this.#refuse(req, res, kind, ip, started, prepareAnswer(coded, true));
   }
 
   #refuse(
@@ -173,7 +173,7 @@ export class MediaFastPath {
     kind: Kind,
     ip: string,
     started: number,
-    r: Refusal,
+    r: PreparedAnswer,
   ): void {
     if (res.destroyed) return;
     if (res.headersSent) {
@@ -183,7 +183,7 @@ export class MediaFastPath {
     this.#metrics.errors.inc(r.label);
     res.writeHead(r.status, r.headers);
     res.end(r.body);
-    if (r.junk) this.#guard.refused(ip, req, Date.now());
+    if (isJunkAnswer(r.status, true)) this.#guard.refused(ip, req, Date.now());
     this.#count(req, kind, r.status, started);
   }
 
@@ -194,31 +194,10 @@ export class MediaFastPath {
   }
 }
 
-/** A coded error's whole answer, as #fail writes it. */
-interface Refusal {
-  readonly status: number;
-  readonly label: { readonly code: ErrorCode };
-  /** Name, value, name, value... for `writeHead`, in the order HttpServer's error handler sends them. */
-  readonly headers: string[]; // never changed: writeHead only reads it
-  readonly body: string;
-  /** Whether the guard's junk meter counts it. */
-  readonly junk: boolean;
-}
-
-function refusal(coded: RostraError): Refusal {
-  const body = JSON.stringify(coded.toBody());
-  const headers = ['access-control-allow-origin', '*'];
-  if (coded.retryAfter !== undefined) headers.push('retry-after', String(coded.retryAfter));
-  headers.push('cache-control', 'no-store', 'content-type', 'application/json; charset=utf-8');
-  headers.push('content-length', String(Buffer.byteLength(body)));
-  const junk = isJunkAnswer(coded.status, true);
-  return { status: coded.status, label: { code: coded.code }, headers, body, junk };
-}
-
 /**
  * A bad ticket's answer, made once: it is a flood's commonest junk here, and the same bytes every time.
  */
-const INVALID_TICKET = refusal(new RostraError('invalid_ticket'));
+const INVALID_TICKET = prepareAnswer(new RostraError('invalid_ticket'), true);
 
 /**
  * The query when it is plainly one the route takes: its own keys, each once, with values within their

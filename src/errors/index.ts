@@ -1,2 +1,3 @@
 export { ErrorCodes, type ErrorCode } from './ErrorCode.js';
 export { RostraError, isRostraError, type ErrorDetails } from './RostraError.js';
+export { prepareAnswer, type PreparedAnswer } from './PreparedAnswer.js';

@@ -6,6 +6,7 @@
  * server without this front.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { prepareAnswer, type PreparedAnswer } from '../errors/index.js';
 import type { Metrics } from '../metrics/Metrics.js';
 import type { Guard } from './Guard.js';
 import { JUNK_MESSAGE } from './GuardHttp.js';
@@ -21,21 +22,12 @@ export const JUNK_DOOR_ROUTE = '(junk door)';
  */
 const EXEMPT = /^\/(?:live\/|healthz$|api\/v1\/spaces\/[^/]+\/(?:heartbeat|leave|whip(?:\/[^/]+)?)$)/;
 
-/** A 429 as the door writes it. */
-interface Refusal {
-  readonly status: number;
-  readonly label: { readonly code: string };
-  /** Name, value, name, value... for `writeHead` (never changed: writeHead only reads it). */
-  readonly headers: string[];
-  readonly body: string;
-}
-
 export class JunkDoor {
   readonly #guard: Guard;
   readonly #metrics: Metrics;
   readonly #isCorsPath: (path: string) => boolean;
   /** By Retry-After seconds, negative when with the CORS header (see #refusal). */
-  readonly #refusals = new Map<number, Refusal>();
+  readonly #refusals = new Map<number, PreparedAnswer>();
 
   constructor(guard: Guard, metrics: Metrics, isCorsPath: (path: string) => boolean) {
     this.#guard = guard;
@@ -67,7 +59,7 @@ export class JunkDoor {
    * The 429 for a wait of `retryAfter` seconds, made once per wait and CORS or not (a few dozen at most:
    * the wait is within the junk window): a flood's refusals are the same bytes over and over.
    */
-  #refusal(retryAfter: number, cors: boolean): Refusal {
+  #refusal(retryAfter: number, cors: boolean): PreparedAnswer {
     const key = cors ? -retryAfter : retryAfter;
     const known = this.#refusals.get(key);
     if (known) return known;
@@ -76,16 +68,7 @@ export class JunkDoor {
       retryAfter * 1000,
       JUNK_MESSAGE,
     );
-    const body = JSON.stringify(err.toBody());
-    const headers = cors ? ['access-control-allow-origin', '*'] : [];
-    headers.push('retry-after', String(err.retryAfter), 'cache-control', 'no-store');
-    headers.push(
-      'content-type',
-      'application/json; charset=utf-8',
-      'content-length',
-      String(Buffer.byteLength(body)),
-    );
-    const r: Refusal = { status: err.status, label: { code: err.code }, headers, body };
+    const r = prepareAnswer(err, cors);
     this.#refusals.set(key, r);
     return r;
   }

@@ -20,6 +20,12 @@ import { ApiError, RostraClient } from '../client/index.js';
 import { TICKET_COOKIE } from '../contract/index.js';
 import { Counter, DelayHistogram } from './Stats.js';
 
+/**
+ * Asked with every request, as a browser asks: the origin and the edges gzip playlists for clients that
+ * take it, and an edge unpacks them for one that does not (work a real audience never causes).
+ */
+const ACCEPT_GZIP = ['accept-encoding', 'gzip'];
+
 /** What every listener adds to; one instance per load test. */
 export interface Tally {
   readonly delay: DelayHistogram;
@@ -61,7 +67,7 @@ export class SimListener {
   readonly #deadlineMs: number;
   readonly #now: () => number;
   #ticket = '';
-  #cookie: string[] = ['accept-encoding', 'gzip'];
+  #cookie: string[] = ACCEPT_GZIP;
   #cookieTicket: string | undefined;
 
   constructor(pool: HttpPool, target: ListenerTarget, tally: Tally, deadlineMs: number, now: () => number) {
@@ -136,9 +142,7 @@ export class SimListener {
   #get(path: string, keep: Keep) {
     if (this.#cookieTicket !== this.#ticket) {
       this.#cookieTicket = this.#ticket;
-      // As a browser asks: the origin and the edges gzip playlists for clients that take it, and an edge
-      // unpacks them for one that does not (work a real audience never causes).
-      this.#cookie = ['cookie', `${TICKET_COOKIE}=${this.#ticket}`, 'accept-encoding', 'gzip'];
+      this.#cookie = ['cookie', `${TICKET_COOKIE}=${this.#ticket}`, ...ACCEPT_GZIP];
     }
     return this.#conn.request('GET', path, this.#cookie, null, keep);
   }
