@@ -87,16 +87,21 @@ export class EventHub {
       return;
     }
     // The guard's door first: connect rate (Bus), open sockets per address and per node.
-    void admitWebSocket(this.#plane.ctx.guard, req, socket).then((admitted) => {
-      if (!admitted) return;
-      socket.once('close', admitted.release);
-      if (this.#closed || socket.destroyed) {
+    void admitWebSocket(this.#plane.ctx.guard, req, socket, () => {
+      if (this.#closed) {
         socket.destroy();
         return;
       }
-      this.#wss.handleUpgrade(req, socket, head, (ws) => {
-        void this.#accept(ws, req);
-      });
+      // The 101 and the hello leave in one write: a syscall less per socket, which a burst pays a
+      // thousand times. #accept sends the hello before its first await when the URL has no token.
+      socket.cork();
+      try {
+        this.#wss.handleUpgrade(req, socket, head, (ws) => {
+          void this.#accept(ws, req);
+        });
+      } finally {
+        socket.uncork();
+      }
     });
   }
 

@@ -12,12 +12,32 @@ import type { Guard } from './Guard.js';
 
 const log = logger('guard.ws');
 
-/** Admits an upgrade: resolves with the release of its place, or undefined after refusing the socket. */
+/**
+ * Admits an upgrade and calls `complete` with the socket still open (its place in the caps is released
+ * when it closes), or refuses the socket, coded.
+ */
 export async function admitWebSocket(
   guard: Guard,
   req: IncomingMessage,
   socket: Duplex,
-): Promise<{ ip: string; release: () => void } | undefined> {
+  complete: () => void,
+): Promise<void> {
+  // node:http takes its error listener off an upgraded socket; until ws puts its own on, a reset while
+  // the admission waits (a Bus round trip with Redis) would be an uncaught 'error'.
+  const onError = (): void => void socket.destroy();
+  socket.on('error', onError);
+  const admitted = await admit(guard, req, socket);
+  if (!admitted) return;
+  if (socket.destroyed) {
+    admitted(); // the client left while it was admitted: its 'close' may have passed already
+    return;
+  }
+  socket.once('close', admitted);
+  socket.off('error', onError);
+  complete();
+}
+
+async function admit(guard: Guard, req: IncomingMessage, socket: Duplex): Promise<(() => void) | undefined> {
   const ip = guard.address.of(req);
   try {
     const junkMs = guard.junk.blockedFor(ip, Date.now());
@@ -34,7 +54,7 @@ export async function admitWebSocket(
         details: { reason: 'rate_limited', limit: 'websockets', scope: 'address' },
       });
     }
-    return { ip, release };
+    return release;
   } catch (err) {
     const coded = isRostraError(err) ? err : new RostraError('internal');
     if (!isRostraError(err)) log.error({ err }, 'WebSocket admission failed');

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import type { Bus } from '../../src/bus/index.js';
@@ -467,6 +468,42 @@ export function runGuardSuite(name: string, openBus: () => Promise<Bus>): void {
       } finally {
         for (const ws of opened) ws.terminate();
       }
+    });
+
+    test('a client that resets its connection while its upgrade is being admitted does not crash the node', async () => {
+      const n = await node();
+      await n.listen();
+      // The admission's connect count waits at a gate (with Redis it is a round trip; here it is held).
+      const counters = n.plane.ctx.bus.counters;
+      const take = counters.take.bind(counters);
+      let open: () => void = () => undefined;
+      const gate = new Promise<void>((r) => (open = r));
+      let waiting: () => void = () => undefined;
+      const admitting = new Promise<void>((r) => (waiting = r));
+      counters.take = async (key, windowMs) => {
+        if (key.startsWith('g:ws-ip:')) {
+          waiting();
+          await gate;
+        }
+        return take(key, windowMs);
+      };
+      const localAddress = `127.${1 + ((randomBytes(1)[0] ?? 0) % 200)}.${randomBytes(1)[0] ?? 0}.11`;
+      const tcp = connect({ host: '127.0.0.1', port: n.http.port, localAddress });
+      tcp.on('error', () => undefined); // the reset is ours
+      await new Promise((resolve) => tcp.once('connect', resolve));
+      tcp.write(
+        'GET /api/v1/events HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
+      await admitting;
+      const connections = n.plane.ctx.guard.connections;
+      tcp.resetAndDestroy(); // an RST: the node's socket errors while nobody but the guard holds it
+      await until('the node closed its side of the reset socket', () => connections.of(localAddress) === 0);
+      open();
+      // Still serving, and the admitted-then-gone socket left no WebSocket place behind.
+      assert.equal((await new TestClient(n).get('/healthz')).status, 200);
+      await until('no WebSocket place left', () => n.plane.ctx.guard.websockets.of(localAddress) === 0);
+      counters.take = take;
     });
   });
 }
