@@ -31,6 +31,12 @@ const CPU_PROF = process.env.CPU_PROF;
 const SECONDS = Number(process.env.SECONDS ?? 12);
 /** Listeners in the probe process beside each step's crowd (see `step`). */
 const PROBE_LISTENERS = Number(process.env.PROBE_LISTENERS ?? 4);
+/**
+ * Interleaved pairs at the top step after both series: origin, nginx, origin, nginx... This machine is
+ * shared, and its noise moved one series' CPU per request by half between runs minutes apart (1 Dec);
+ * a pair is measured within ~30 s, so the median of the pairs' ratios is the figure to quote.
+ */
+const PAIRS = Number(process.env.PAIRS ?? 3);
 const RAMP_S = 2;
 const STALL_LIMIT = 0.001;
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -269,6 +275,8 @@ let originSteps: Step[] = [];
 let nginxSteps: Step[] = [];
 /** The origin's own CPU with its space live and nobody listening (mix, encoders), cores. */
 let idleCores = 0;
+/** The interleaved pairs at the top step: [origin, nginx]. */
+const pairs: (readonly [Step, Step])[] = [];
 const delays: string[][] = [
   [
     'part delivery delay (published → received)',
@@ -351,6 +359,29 @@ try {
       const last = nginxSteps.at(-1) as Step;
       if (last !== nginxSteps[0])
         delays.push(delayRow(`0.5 s parts, nginx edge${clean(last) ? '' : ' (NOT clean)'}`, last));
+      const top = STEPS.at(-1) as number;
+      if (SERIES.has('origin') && PAIRS > 0) {
+        console.log(`interleaved pairs at ${fmt(top)} listeners (origin, then nginx):`);
+        for (let i = 0; i < PAIRS; i++) {
+          const o = await step(
+            `http://127.0.0.1:${origin.port}/live/${space}/index.m3u8`,
+            top,
+            [origin.pid],
+            origin.pid,
+          );
+          const e = await step(
+            `http://127.0.0.1:${edge.port}/live/${space}/index.m3u8`,
+            top,
+            pids,
+            origin.pid,
+          );
+          pairs.push([o, e]);
+          console.log(
+            `  pair ${i + 1}: origin ${fmt(o.cpuUsPerRequest, 1)} µs/req (server CPU ${fmt(o.serverCpu * 100)} %, stall ${(o.report.stallRate * 100).toFixed(3)} %, probe p50/p99 ${o.probe?.partDelayMs.p50 ?? '-'} / ${o.probe?.partDelayMs.p99 ?? '-'} ms), ` +
+              `nginx ${fmt(e.cpuUsPerRequest, 1)} µs/req (server CPU ${fmt(e.serverCpu * 100)} %): ratio ${fmt(e.cpuUsPerRequest / o.cpuUsPerRequest, 2)} ×`,
+          );
+        }
+      }
     } finally {
       await edge.stop();
     }
@@ -398,7 +429,7 @@ console.log(
     `\nCPU µs/req: the server's CPU time (/proc/<pid>/stat utime + stime, pinned with taskset) over the requests it answered in the whole step: measured, not extrapolated.`,
 );
 if (originPerCore > 0 && nginxPerCore > 0)
-  console.log(`nginx ÷ Rostra origin, listeners per core: ${fmt(nginxPerCore / originPerCore, 1)} ×`);
+  console.log(`Rostra origin ÷ nginx, listeners per core: ${fmt(originPerCore / nginxPerCore, 2)} ×`);
 
 // CPU per request at the same N in both series: the figure that does not depend on which process
 // saturates first. The origin's idle cost (its live space's mix and encoders, measured before the
@@ -445,6 +476,37 @@ if (common) {
           },
         ]
       : []),
+  ]);
+}
+if (pairs.length > 0) {
+  const mid = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)] as number;
+  };
+  const n = (pairs[0] as readonly [Step, Step])[0].n;
+  const originUs = mid(pairs.map(([o]) => o.cpuUsPerRequest));
+  const nginxUs = mid(pairs.map(([, e]) => e.cpuUsPerRequest));
+  const ratio = mid(pairs.map(([o, e]) => e.cpuUsPerRequest / o.cpuUsPerRequest));
+  const probeP50 = mid(pairs.map(([o]) => o.probe?.partDelayMs.p50 ?? NaN));
+  const probeP99 = mid(pairs.map(([o]) => o.probe?.partDelayMs.p99 ?? NaN));
+  console.log(
+    `\nInterleaved pairs at ${fmt(n)} listeners, median of ${pairs.length}: Rostra ${fmt(originUs, 1)} µs per request vs nginx ${fmt(nginxUs, 1)} µs; ` +
+      `median of the pairs' ratios nginx ÷ Rostra ${fmt(ratio, 2)} × (listeners per core in the same ratio: the crowd asks the same of both); ` +
+      `one listener apart beside the origin's crowd, median p50 / p99 ${probeP50} / ${probeP99} ms`,
+  );
+  writeSummary([
+    {
+      measure: `LL-HLS CPU per request, ${fmt(n)} listeners, median of ${pairs.length} interleaved pairs (= listeners per core ratio)`,
+      value: `${fmt(originUs, 1)} µs`,
+      reference: `nginx edge ${fmt(nginxUs, 1)} µs`,
+      ratio: `${fmt(ratio, 2)} ×`,
+    },
+    {
+      measure: `part delivery delay p50 / p99, one listener beside ${fmt(n)} on the origin, median of ${pairs.length} pairs`,
+      value: `${probeP50} / ${probeP99} ms`,
+      reference: 'goal ≤ 100 / 250 ms',
+      ratio: '',
+    },
   ]);
 }
 console.log('');

@@ -8,7 +8,7 @@ import type { ZodType } from 'zod';
 import type { ControlPlane } from '../control/ControlPlane.js';
 import type { Caller } from '../control/Context.js';
 import { RostraError } from '../errors/index.js';
-import { guardServerOptions, installHttpGuard, JunkDoor } from '../guard/index.js';
+import { guardServerOptions, installHttpGuard, JunkDoor, NewcomerDoor } from '../guard/index.js';
 import { logger } from '../log/Logger.js';
 import { EventHub, EVENTS_PATH, type SpeakingNow } from './EventHub.js';
 import { fromZod, toRostraError } from './HttpErrors.js';
@@ -154,11 +154,15 @@ export class HttpServer {
       metrics.observeDuration(routeUrl, reply.elapsedTime / 1000);
     });
     const junkDoor = new JunkDoor(this.#plane.ctx.guard, metrics, isCorsPath);
+    const newcomers = new NewcomerDoor(this.#plane.ctx.guard, metrics, isCorsPath);
     const fast = this.mediaFastPath;
-    this.#putInFront([
-      (req, res) => junkDoor.refuse(req, res),
-      ...(fast ? [(req: IncomingMessage, res: ServerResponse) => fast.serve(req, res)] : []),
-    ]);
+    this.#putInFront(
+      [
+        (req, res) => junkDoor.refuse(req, res),
+        ...(fast ? [(req: IncomingMessage, res: ServerResponse) => fast.serve(req, res)] : []),
+      ],
+      (req, res, next) => newcomers.hold(req, res, next),
+    );
 
     // WHIP offers arrive as application/sdp text; their own limit, far below the JSON one.
     app.addContentTypeParser(
@@ -220,19 +224,29 @@ export class HttpServer {
 
   /**
    * Answers on node:http in front of fastify, for what is hot and simple: the guard's junk door (a
-   * blocked address), then the live media fast path. Each takes a request (true) or leaves it untouched,
-   * and what none takes goes to fastify's own handler. (Fastify binds any extra address of a `localhost`
+   * blocked address), then the live media fast path. Each takes a request (true) or leaves it untouched.
+   * What none takes goes to fastify's own handler, after the newcomer line when its connection is new
+   * (`hold` takes it and calls `next` in its turn). (Fastify binds any extra address of a `localhost`
    * listen to its handler alone: those get fastify only.) From closing on, fastify answers everything
    * (its drain's 503s).
    */
-  #putInFront(fronts: ((req: IncomingMessage, res: ServerResponse) => boolean)[]): void {
+  #putInFront(
+    fronts: ((req: IncomingMessage, res: ServerResponse) => boolean)[],
+    hold: (req: IncomingMessage, res: ServerResponse, next: RequestListener) => boolean,
+  ): void {
     const server = this.app.server;
     const handlers = server.listeners('request') as RequestListener[];
     server.removeAllListeners('request');
     let closing = false;
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      if (!closing) for (const front of fronts) if (front(req, res)) return;
+    const toFastify = (req: IncomingMessage, res: ServerResponse): void => {
       for (const handler of handlers) handler(req, res);
+    };
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (!closing) {
+        for (const front of fronts) if (front(req, res)) return;
+        if (hold(req, res, toFastify)) return;
+      }
+      toFastify(req, res);
     });
     this.app.addHook('preClose', async () => {
       closing = true;

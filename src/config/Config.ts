@@ -198,6 +198,11 @@ const ConfigSchema = z
           .describe(
             'Connections let go a second from the junk lane: a connection refused twice in a row is not read until then.',
           ),
+        newcomersWaiting: positiveInt
+          .default(5000)
+          .describe(
+            'First requests and WebSocket upgrades of new connections waiting their turn behind the people already in (a few ms of them per event-loop turn); past it, 503.',
+          ),
         connectionsPerIp: nonNegativeInt
           .default(2000)
           .describe('Open TCP connections per address (0 = no cap).'),

@@ -12,6 +12,7 @@ import { RostraError } from '../errors/index.js';
 import { AdmissionQueue } from './AdmissionQueue.js';
 import { ClientAddress, prefixOf } from './ClientAddress.js';
 import { JunkLane } from './JunkLane.js';
+import { NewcomerLine } from './NewcomerLine.js';
 import { JunkMeter, Occupancy } from './Occupancy.js';
 import { FixedPressureSource, Pressure, ProcessPressureSource, type PressureSource } from './Pressure.js';
 import { RateLimiter, type RateRule } from './RateLimiter.js';
@@ -70,6 +71,7 @@ export class Guard {
   readonly held: Occupancy;
   readonly junk: JunkMeter;
   readonly lane: JunkLane;
+  readonly newcomers: NewcomerLine;
   /** Refusals by pressure, by who was refused (metrics, tests). */
   readonly shed = { anonymous: 0, signedIn: 0, signUp: 0 };
   #closed = false;
@@ -80,13 +82,19 @@ export class Guard {
     this.rules = guardRules(g);
     this.address = new ClientAddress(opts.config.trustedProxies);
     this.limits = new RateLimiter(opts.bus.counters);
-    this.scrypt = new WorkLimiter({ concurrency: g.scryptConcurrency, queue: g.scryptQueue });
+    // One slot kept for people signing in from a known device or a clean address (WorkLimiter).
+    this.scrypt = new WorkLimiter({
+      concurrency: g.scryptConcurrency,
+      queue: g.scryptQueue,
+      reserved: g.scryptConcurrency >= 2 ? 1 : 0,
+    });
     this.signIn = new SignInGuard(opts.bus.counters, g, opts.config.secret, this.scrypt);
     this.connections = new Occupancy(g.connectionsPerIp, g.connectionsPerNode);
     this.websockets = new Occupancy(g.websocketsPerIp, g.websocketsPerNode);
     this.held = new Occupancy(g.heldReloadsPerIp, g.heldReloadsPerNode);
     this.junk = new JunkMeter(g.junkPerIp);
     this.lane = new JunkLane(g.junkLanePerSecond);
+    this.newcomers = new NewcomerLine(g.newcomersWaiting);
     this.pressure = new Pressure(
       opts.pressureSource ??
         (g.shedding ? new ProcessPressureSource(() => this.held.total) : new FixedPressureSource()),
@@ -106,6 +114,7 @@ export class Guard {
     this.#closed = true;
     this.pressure.close();
     this.lane.close();
+    this.newcomers.close();
     await this.revocations.close();
   }
 

@@ -10,7 +10,8 @@
  * The lane holds the socket's handle (`readStop`): `socket.pause()` does not stop a socket that
  * node:http's parser reads directly (measured: pipelined requests were still parsed). A handle without
  * `readStop` is never held. A trusted proxy's connections carry many people's requests: never held.
- * Node-local, as the junk meter: a flood's connections are on the node it hits.
+ * Node-local, as the junk meter: a flood's connections are on the node it hits. The lane also remembers
+ * which connections have had a good answer (`known`): the newcomer line (NewcomerLine) lets those pass.
  */
 import type { Socket } from 'node:net';
 
@@ -21,12 +22,18 @@ const PUMP_MS = 20;
 
 const STREAK = Symbol('junk streak');
 const WATCHED = Symbol('junk lane watched');
+const KNOWN = Symbol('answered well');
 
 interface Handle {
   readStop?(): number;
   readStart?(): number;
 }
-type LaneSocket = Socket & { [STREAK]?: number; [WATCHED]?: true; _handle?: Handle | null };
+type LaneSocket = Socket & {
+  [STREAK]?: number;
+  [WATCHED]?: true;
+  [KNOWN]?: true;
+  _handle?: Handle | null;
+};
 
 export class JunkLane {
   readonly #perSecond: number;
@@ -72,10 +79,16 @@ export class JunkLane {
     this.#timer ??= setInterval(() => this.pump(), PUMP_MS).unref();
   }
 
-  /** An answer that was not a refusal: the connection starts afresh. */
+  /** An answer that was not a refusal: the connection starts afresh, and is known from now on. */
   good(socket: Socket): void {
     const s = socket as LaneSocket;
     if (s[STREAK] !== undefined) s[STREAK] = 0;
+    if (s[KNOWN] !== true) s[KNOWN] = true;
+  }
+
+  /** Whether the connection has had an answer that was not a refusal (the newcomer line lets it pass). */
+  known(socket: Socket): boolean {
+    return (socket as LaneSocket)[KNOWN] === true;
   }
 
   /** Lets go as many held connections as the rate has earned since the last pump (the timer calls it). */

@@ -1,7 +1,8 @@
 /**
  * The WebSocket door: before an upgrade is accepted, the address must be under its connect rate (in the
- * Bus) and under the open-socket caps (per address and per node, in this process). A refusal is a plain
- * HTTP answer on the raw socket, coded like every other, with Retry-After.
+ * Bus) and under the open-socket caps (per address and per node, in this process), and the upgrade's
+ * own work then waits its turn in the newcomer line. A refusal is a plain HTTP answer on the raw socket,
+ * coded like every other, with Retry-After.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -9,12 +10,13 @@ import { isRostraError, RostraError } from '../errors/index.js';
 import { logger } from '../log/Logger.js';
 import { prefixOf } from './ClientAddress.js';
 import type { Guard } from './Guard.js';
+import { NEWCOMER_LINE_FULL } from './NewcomerDoor.js';
 
 const log = logger('guard.ws');
 
 /**
- * Admits an upgrade and calls `complete` with the socket still open (its place in the caps is released
- * when it closes), or refuses the socket, coded.
+ * Admits an upgrade and calls `complete` in its turn with the socket still open (its place in the caps
+ * is released when it closes), or refuses the socket, coded.
  */
 export async function admitWebSocket(
   guard: Guard,
@@ -33,8 +35,13 @@ export async function admitWebSocket(
     return;
   }
   socket.once('close', admitted);
-  socket.off('error', onError);
-  complete();
+  // The upgrade's own work waits its turn behind the people already in (NewcomerLine).
+  const entered = guard.newcomers.enter(() => {
+    if (socket.destroyed) return; // the client left while it waited
+    socket.off('error', onError);
+    complete();
+  });
+  if (!entered) refuse(socket, NEWCOMER_LINE_FULL);
 }
 
 async function admit(guard: Guard, req: IncomingMessage, socket: Duplex): Promise<(() => void) | undefined> {

@@ -129,6 +129,39 @@ describe('WorkLimiter', () => {
     assert.equal(await limiter.run(async () => 'again'), 'again', 'it clears once the work is done');
   });
 
+  test('a reserved slot: the later classes never hold every slot, so a clean sign-in starts at once', async () => {
+    const limiter = new WorkLimiter({ concurrency: 2, queue: 8, reserved: 1 });
+    const gates = new Map<string, () => void>();
+    const started: string[] = [];
+    const job = (name: string) => () =>
+      new Promise<string>((resolve) => {
+        started.push(name);
+        gates.set(name, () => resolve(name));
+      });
+    const up1 = limiter.run(job('up1'), WorkClass.signUp);
+    const up2 = limiter.run(job('up2'), WorkClass.signUp);
+    const guess = limiter.run(job('guess'), WorkClass.signIn);
+    assert.deepEqual(started, ['up1'], 'one slot is kept: the second sign-up and the guess wait');
+    const clean = limiter.run(job('clean'), WorkClass.cleanSignIn);
+    assert.deepEqual(started, ['up1', 'clean'], 'a clean sign-in takes the kept slot at once');
+    const known = limiter.run(job('known'), WorkClass.knownDevice);
+    assert.equal(limiter.queued, 3, 'every slot busy: the known device waits, first in line');
+    gates.get('up1')?.();
+    assert.equal(await up1, 'up1');
+    assert.deepEqual(started, ['up1', 'clean', 'known']);
+    gates.get('clean')?.();
+    assert.equal(await clean, 'clean');
+    assert.deepEqual(started, ['up1', 'clean', 'known', 'guess'], 'the later classes in their order');
+    gates.get('known')?.();
+    gates.get('guess')?.();
+    assert.deepEqual(await Promise.all([known, guess]), ['known', 'guess']);
+    await until('the last sign-up started', () => started.includes('up2'));
+    gates.get('up2')?.();
+    assert.equal(await up2, 'up2');
+    assert.equal(limiter.running, 0);
+    assert.throws(() => new WorkLimiter({ concurrency: 1, queue: 1, reserved: 1 }), TypeError);
+  });
+
   test('a clean caller takes the place of the newest other waiter when the queue is full', async () => {
     const limiter = new WorkLimiter({ concurrency: 1, queue: 2 });
     const gates: (() => void)[] = [];

@@ -2,6 +2,7 @@
 export { Guard, guardRules, type GuardConfig, type GuardOptions } from './Guard.js';
 export { guardServerOptions, installHttpGuard, isJunkAnswer } from './GuardHttp.js';
 export { JunkDoor, JUNK_DOOR_ROUTE } from './JunkDoor.js';
+export { NewcomerDoor, NEWCOMER_DOOR_ROUTE, NEWCOMER_LINE_FULL } from './NewcomerDoor.js';
 export { ClientAddress, prefixOf, unmap } from './ClientAddress.js';
 export { QUEUE_COOKIE, readCookie } from './AdmissionQueue.js';
 export {

@@ -5,7 +5,7 @@ import { LabelledHistogram } from './LabelledHistogram.js';
 /** What the guard shows at scrape time (read from `Guard`, kept as plain numbers so metrics need no guard import). */
 export interface GuardSnapshot {
   pressureLevel: number;
-  open: { connections: number; websockets: number; held: number; lane: number };
+  open: { connections: number; websockets: number; held: number; lane: number; newcomers: number };
   shed: Record<string, number>;
 }
 
@@ -145,13 +145,13 @@ export class Metrics {
   });
   readonly guardOpen = new Gauge({
     name: 'rostra_guard_open',
-    help: 'What the guard caps, open now: connections, websockets, held (blocking reloads), lane (connections not read: the junk lane)',
+    help: 'What the guard caps, open now: connections, websockets, held (blocking reloads), lane (connections not read: the junk lane), newcomers (new connections’ first requests and upgrades waiting their turn)',
     labelNames: ['kind'] as const,
     registers: [this.registry],
     collect: () => {
       const g = this.#guardSource?.();
       if (!g) return;
-      for (const kind of ['connections', 'websockets', 'held', 'lane'] as const)
+      for (const kind of ['connections', 'websockets', 'held', 'lane', 'newcomers'] as const)
         this.guardOpen.set({ kind }, g.open[kind]);
     },
   });

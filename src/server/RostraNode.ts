@@ -186,6 +186,7 @@ export class RostraNode {
           websockets: guard.websockets.total,
           held: guard.held.total,
           lane: guard.lane.size,
+          newcomers: guard.newcomers.size,
         },
         shed: { ...guard.shed },
       }));

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { get } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
@@ -16,6 +17,7 @@ import { Revocations } from '../../src/guard/Revocations.js';
 import type { RostraNode } from '../../src/server/RostraNode.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { EventClient } from '../../src/testing/EventClient.js';
+import { RawHttpConnection } from '../../src/testing/RawHttpConnection.js';
 import { openTestNode, TestClient, type ErrorBody } from '../../src/testing/TestNode.js';
 import { until } from '../../src/testing/until.js';
 
@@ -45,6 +47,22 @@ export async function account(node: RostraNode, ip = `192.0.2.${(++seq % 250) + 
     token: res.body.token,
     client: new TestClient(node, res.body.token, ip),
   };
+}
+
+/** A GET on a connection of its own (no pool): a newcomer to the node. */
+function freshGet(port: number, path: string) {
+  return new Promise<{
+    status: number;
+    headers: Record<string, string | string[] | undefined>;
+    body: string;
+  }>((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    }).on('error', reject);
+  });
 }
 
 function assertRefused(res: Res, status: number, code: string): ErrorBody['error'] {
@@ -468,6 +486,40 @@ export function runGuardSuite(name: string, openBus: () => Promise<Bus>): void {
       } finally {
         for (const ws of opened) ws.terminate();
       }
+    });
+
+    test('newcomers wait in line: past its cap a new connection is refused 503 with Retry-After (requests and upgrades), a known one is served, and it clears', async () => {
+      const n = await node({ guard: { newcomersWaiting: 1 } });
+      await n.listen();
+      const port = n.http.port;
+      const line = n.plane.ctx.guard.newcomers;
+      const known = await RawHttpConnection.open(port);
+      assert.equal(await known.send('/healthz'), 200); // a first request waits its turn, then is served
+      // The line kept full: a job that puts itself back in line every turn.
+      let holding = true;
+      const hold = (): void => void (holding && line.enter(hold));
+      line.enter(hold);
+      try {
+        const refused = await freshGet(port, '/api/v1/spaces');
+        assert.equal(refused.status, 503, refused.body);
+        assert.equal((JSON.parse(refused.body) as ErrorBody).error.code, 'server_busy');
+        assert.ok(Number(refused.headers['retry-after']) >= 1);
+        assert.equal(await known.send('/healthz'), 200, 'a connection answered well before is not held');
+        const upgrade = await new Promise<number>((resolve, reject) => {
+          const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/events`);
+          ws.once('unexpected-response', (_req, res) => {
+            resolve(res.statusCode ?? 0);
+            res.resume();
+          });
+          ws.once('open', () => reject(new Error('the upgrade was accepted past the line’s cap')));
+        });
+        assert.equal(upgrade, 503);
+      } finally {
+        holding = false;
+        known.socket.destroy();
+      }
+      await until('the line emptied', () => line.size === 0);
+      assert.equal((await freshGet(port, '/api/v1/spaces')).status, 200);
     });
 
     test('a client that resets its connection while its upgrade is being admitted does not crash the node', async () => {
