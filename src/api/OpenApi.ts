@@ -100,7 +100,8 @@ export function openApiDocument(
       title: 'Rostra',
       version: info.version,
       description:
-        'Live audio rooms. Errors are `{ "error": { "code", "message" } }` with stable codes; events flow on the WebSocket at /api/v1/events.',
+        'Live audio rooms. Errors are `{ "error": { "code", "message" } }` with stable codes; events flow on the WebSocket at /api/v1/events. ' +
+        "Any route may also answer the guard's 429 `rate_limited` or 503 `server_busy`, with `Retry-After`, before it runs (not listed per operation).",
     },
     servers: [{ url: info.serverUrl }],
     components: {
