@@ -126,3 +126,35 @@ test('the public view is the same for every caller and cacheable', async () => {
     'space_not_found',
   );
 });
+
+test('a crowd asking for a space whose cached record expired reads the Store once; an invalidation starts afresh', async () => {
+  const created = await host.client.post<View>('/api/v1/spaces', { title: 'Stampede' });
+  assert.equal(created.status, 201);
+  const id = created.body.id;
+  const repo = node.plane.ctx.store.spaces;
+  const read = repo.get.bind(repo);
+  let reads = 0;
+  repo.get = async (spaceId) => {
+    reads++;
+    return read(spaceId);
+  };
+  try {
+    node.plane.spaces.invalidate(id); // as if its cached record had just expired
+    const crowd = await Promise.all(Array.from({ length: 50 }, () => node.plane.spaces.get(id)));
+    assert.equal(reads, 1, 'one Store read for the whole crowd');
+    assert.ok(crowd.every((s) => s.id === id));
+    assert.equal((await node.plane.spaces.get(id)).id, id);
+    assert.equal(reads, 1, 'then served from the cache');
+    // Invalidated while a read is in flight: the next caller reads again, and the older read is not kept.
+    node.plane.spaces.invalidate(id);
+    const first = node.plane.spaces.get(id);
+    node.plane.spaces.invalidate(id);
+    const second = node.plane.spaces.get(id);
+    await Promise.all([first, second]);
+    assert.equal(reads, 3);
+    await node.plane.spaces.get(id);
+    assert.equal(reads, 3, 'the read after the invalidation is the one cached');
+  } finally {
+    repo.get = read;
+  }
+});

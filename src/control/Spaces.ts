@@ -28,6 +28,11 @@ export class Spaces {
   readonly #access: Access;
   readonly #audience: Audience;
   readonly #records = new TtlCache<string, Space>(CACHE_MS);
+  /**
+   * Loads of a space record in flight: a crowd arriving when the cached record expires waits on one
+   * Store read, not one each (measured 1 Dec: at 512 joins in flight, PGlite took 28 % of the node's CPU).
+   */
+  readonly #loading = new Map<string, Promise<Space>>();
   readonly #views = new TtlCache<string, SpaceView>(CACHE_MS);
 
   constructor(ctx: ControlContext, access: Access, audience: Audience) {
@@ -38,12 +43,27 @@ export class Spaces {
 
   /** The space record, from a node-local cache of at most ~1 s. */
   async get(id: string): Promise<Space> {
-    const now = Date.now();
-    const cached = this.#records.get(id, now);
+    const cached = this.#records.get(id, Date.now());
     if (cached) return cached;
+    const inFlight = this.#loading.get(id);
+    if (inFlight) return inFlight;
+    const load = this.#load(id);
+    this.#loading.set(id, load);
+    try {
+      return await load;
+    } finally {
+      if (this.#loading.get(id) === load) this.#loading.delete(id);
+    }
+  }
+
+  async #load(id: string): Promise<Space> {
+    // A turn later, so that the map holds this load before it can finish.
+    await Promise.resolve();
+    const mine = this.#loading.get(id);
     const space = await this.#ctx.store.spaces.get(id);
     if (!space) throw new RostraError('space_not_found');
-    this.#records.set(id, space, now);
+    // Invalidated meanwhile: the answer may predate the change, so it is not kept.
+    if (mine !== undefined && this.#loading.get(id) === mine) this.#records.set(id, space, Date.now());
     return space;
   }
 
@@ -58,6 +78,7 @@ export class Spaces {
   /** Forgets what this node cached about a space (after a change). */
   invalidate(id: string): void {
     this.#records.delete(id);
+    this.#loading.delete(id);
     this.#views.delete(id);
   }
 
