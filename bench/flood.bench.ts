@@ -291,7 +291,15 @@ async function lockout(port: number): Promise<string[][]> {
   return rows;
 }
 
-async function rssMb(port: number): Promise<number> {
+/** The server's resident set and where it is (V8's heap, memory held outside it), in MB. */
+interface MemoryMb {
+  rss: number;
+  heap: number;
+  heapUsed: number;
+  external: number;
+}
+
+async function memoryMb(port: number): Promise<MemoryMb> {
   const text = await new Promise<string>((resolve) => {
     request({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
       const c: Buffer[] = [];
@@ -299,8 +307,16 @@ async function rssMb(port: number): Promise<number> {
       res.on('end', () => resolve(Buffer.concat(c).toString()));
     }).end();
   });
-  const m = /^rostra_process_resident_memory_bytes (\d+(\.\d+)?(e\+\d+)?)/m.exec(text);
-  return m ? Number(m[1]) / 1e6 : NaN;
+  const read = (name: string) => {
+    const m = new RegExp(`^rostra_${name} (\\d+(\\.\\d+)?(e\\+\\d+)?)`, 'm').exec(text);
+    return m ? Number(m[1]) / 1e6 : NaN;
+  };
+  return {
+    rss: read('process_resident_memory_bytes'),
+    heap: read('nodejs_heap_size_total_bytes'),
+    heapUsed: read('nodejs_heap_size_used_bytes'),
+    external: read('nodejs_external_memory_bytes'),
+  };
 }
 
 // --- the stage during the flood: two bot speakers in a process of their own (this file, run with
@@ -649,7 +665,7 @@ async function flood(port: number, churn = false): Promise<string[][]> {
   await stage.window();
   const calm = await run();
   const calmStage = await stage.window();
-  const rss0 = await rssMb(port);
+  const mem0 = await memoryMb(port);
   // The listeners come in first (a join is a new join, shed under pressure); the attack starts once they
   // are in and lasts to the end of the run, at 10 × the calm crowd's request rate.
   const attackedRun = run();
@@ -657,7 +673,7 @@ async function flood(port: number, churn = false): Promise<string[][]> {
   const stopAttack = await startAttack({ port, id, rate: 10 * calm.requestsPerSecond, churn });
   const attacked = await attackedRun;
   const attackedStage = await stage.window();
-  const rss1 = await rssMb(port);
+  const mem1 = await memoryMb(port);
   const attack = await stopAttack();
   await stage.stop();
   const junkStatuses = new Map(attack?.statuses ?? []);
@@ -684,7 +700,7 @@ async function flood(port: number, churn = false): Promise<string[][]> {
     [
       `${name}: the attack`,
       '',
-      `RSS +${fmt(rss1 - rss0)} MB (target < 100)`,
+      `RSS +${fmt(mem1.rss - mem0.rss)} MB (target < 100; V8 heap +${fmt(mem1.heap - mem0.heap)} (used +${fmt(mem1.heapUsed - mem0.heapUsed)}), external +${fmt(mem1.external - mem0.external)})`,
       `junk asked ${fmt(asked)}/s = 10× the crowd's ${fmt(calm.requestsPerSecond)}/s (${how}); sent ${fmt(attackRate)}/s = ${(attackRate / Math.max(1, calm.requestsPerSecond)).toFixed(1)}× (${describeStatuses(junkStatuses)}); slowloris closed ${slowClosed}/500; idle WS closed ${idleClosed}/1000 (target: all)`,
     ],
   ];

@@ -165,8 +165,10 @@ const ConfigSchema = z
           .default(50)
           .describe('Failed sign-ins per address per 15 minutes, over all handles.'),
         scryptConcurrency: positiveInt
-          .default(2)
-          .describe('Password hashes (scrypt) computed at once; more wait in a short queue.'),
+          .default(3)
+          .describe(
+            'Password hashes (scrypt) computed at once; more wait in a short queue. All but a third are kept for known devices and clean addresses.',
+          ),
         scryptQueue: nonNegativeInt
           .default(16)
           .describe('Password hashes waiting; beyond, 503 server_busy with Retry-After.'),

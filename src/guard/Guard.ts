@@ -18,7 +18,7 @@ import { FixedPressureSource, Pressure, ProcessPressureSource, type PressureSour
 import { RateLimiter, type RateRule } from './RateLimiter.js';
 import { Revocations } from './Revocations.js';
 import { SignInGuard } from './SignInGuard.js';
-import { WorkLimiter } from './WorkLimiter.js';
+import { reservedSlots, WorkLimiter } from './WorkLimiter.js';
 
 export type GuardConfig = Config['guard'];
 
@@ -82,11 +82,11 @@ export class Guard {
     this.rules = guardRules(g);
     this.address = new ClientAddress(opts.config.trustedProxies);
     this.limits = new RateLimiter(opts.bus.counters);
-    // One slot kept for people signing in from a known device or a clean address (WorkLimiter).
+    // Slots kept for people signing in from a known device or a clean address (reservedSlots).
     this.scrypt = new WorkLimiter({
       concurrency: g.scryptConcurrency,
       queue: g.scryptQueue,
-      reserved: g.scryptConcurrency >= 2 ? 1 : 0,
+      reserved: reservedSlots(g.scryptConcurrency),
     });
     this.signIn = new SignInGuard(opts.bus.counters, g, opts.config.secret, this.scrypt);
     this.connections = new Occupancy(g.connectionsPerIp, g.connectionsPerNode);

@@ -12,7 +12,7 @@ import { JunkMeter, Occupancy } from './Occupancy.js';
 import { FixedPressureSource, Pressure } from './Pressure.js';
 import { RateLimiter, type RateRule } from './RateLimiter.js';
 import { SignInGuard } from './SignInGuard.js';
-import { WorkClass, WorkLimiter, type WorkTiming } from './WorkLimiter.js';
+import { reservedSlots, WorkClass, WorkLimiter, type WorkTiming } from './WorkLimiter.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECRET = 'a-test-secret-of-at-least-32-characters!';
@@ -160,6 +160,36 @@ describe('WorkLimiter', () => {
     assert.equal(await up2, 'up2');
     assert.equal(limiter.running, 0);
     assert.throws(() => new WorkLimiter({ concurrency: 1, queue: 1, reserved: 1 }), TypeError);
+  });
+
+  test('kept slots: all but a third, so a known device and a clean sign-in both start beside the storm', async () => {
+    assert.deepEqual([1, 2, 3, 4, 6, 8].map(reservedSlots), [0, 1, 2, 2, 4, 5]);
+    const concurrency = 3; // the default (Config)
+    const limiter = new WorkLimiter({ concurrency, queue: 8, reserved: reservedSlots(concurrency) });
+    const gates: (() => void)[] = [];
+    const started: string[] = [];
+    const job = (name: string) => () =>
+      new Promise<void>((resolve) => {
+        started.push(name);
+        gates.push(resolve);
+      });
+    const storm = [
+      limiter.run(job('up'), WorkClass.signUp),
+      limiter.run(job('guess'), WorkClass.signIn),
+      limiter.run(job('up2'), WorkClass.signUp),
+    ];
+    assert.deepEqual(started, ['up'], 'the storm holds one slot');
+    const real = [
+      limiter.run(job('known'), WorkClass.knownDevice),
+      limiter.run(job('clean'), WorkClass.cleanSignIn),
+    ];
+    assert.deepEqual(started, ['up', 'known', 'clean'], 'both people start at once');
+    while (started.length < 5 || gates.length > 0) {
+      gates.shift()?.();
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all([...storm, ...real]);
+    assert.equal(limiter.running, 0);
   });
 
   test('a clean caller takes the place of the newest other waiter when the queue is full', async () => {
