@@ -659,7 +659,17 @@ async function flood(port: number, churn = false): Promise<string[][]> {
   const name = churn ? 'churn' : 'flood';
   const { id, probe } = await stageSpace(port);
   const url = `http://127.0.0.1:${port}/s/${id}`;
-  const run = () => runLoadTest({ url, listeners: 200, durationS: SECONDS, decoders: 0, expectSound: false });
+  // Every part's delay with its publish time: the bench says where the late ones fall against the attack.
+  let delays: [number, number][] = [];
+  const run = () =>
+    runLoadTest({
+      url,
+      listeners: 200,
+      durationS: SECONDS,
+      decoders: 0,
+      expectSound: false,
+      onPartDelay: (ms, at) => delays.push([ms, at]),
+    });
   // The speakers are on stage before the listeners come, and stay through the attack.
   const stage = await stageRun(probe);
   await stage.window();
@@ -668,10 +678,18 @@ async function flood(port: number, churn = false): Promise<string[][]> {
   const mem0 = await memoryMb(port);
   // The listeners come in first (a join is a new join, shed under pressure); the attack starts once they
   // are in and lasts to the end of the run, at 10 × the calm crowd's request rate.
+  delays = [];
   const attackedRun = run();
   await sleep(Math.min(5, SECONDS / 3) * 1000);
   const stopAttack = await startAttack({ port, id, rate: 10 * calm.requestsPerSecond, churn });
+  // The attack child has opened its sockets (READY): the onset is the next seconds.
+  const onsetMs = Date.now();
   const attacked = await attackedRun;
+  const lateMs = 1.5 * calm.partDelayMs.p99;
+  const late = delays.filter(([ms]) => ms > lateMs);
+  const lateAt = (from: number, to: number) =>
+    late.filter(([, at]) => at >= onsetMs + from * 1000 && at < onsetMs + to * 1000).length;
+  const lateNote = `late parts (> 1.5 × calm p99 = ${fmt(lateMs)} ms): ${fmt(late.length)} of ${fmt(delays.length)} (${((late.length / Math.max(1, delays.length)) * 100).toFixed(2)} %); published before the attack ${fmt(late.filter(([, at]) => at < onsetMs).length)}, in its first 2 s ${fmt(lateAt(0, 2))}, later ${fmt(lateAt(2, Infinity))}`;
   const attackedStage = await stage.window();
   const mem1 = await memoryMb(port);
   const attack = await stopAttack();
@@ -694,7 +712,7 @@ async function flood(port: number, churn = false): Promise<string[][]> {
     [
       `${name}: attacked`,
       `${attacked.listenersConnected}/200 in; ${attacked.stallRate.toFixed(4)} stall rate (target < 0.001)`,
-      `part delay p99 ${fmt(attacked.partDelayMs.p99)} ms = ${(attacked.partDelayMs.p99 / Math.max(1, calm.partDelayMs.p99)).toFixed(2)}× calm (target ≤ 1.5×)`,
+      `part delay p99 ${fmt(attacked.partDelayMs.p99)} ms = ${(attacked.partDelayMs.p99 / Math.max(1, calm.partDelayMs.p99)).toFixed(2)}× calm (target ≤ 1.5×); ${lateNote}`,
       stageCells(attackedStage, ', target p99 ≤ 150 ms'),
     ],
     [

@@ -28,6 +28,8 @@ const STEPS = (process.env.STEPS ?? '250,500,750,1000,1250,1500,2000').split(','
 const SERIES = new Set((process.env.SERIES ?? 'origin,nginx,fast').split(','));
 /** A directory: the origin runs with `--cpu-prof` and writes its profile there (for finding hot spots). */
 const CPU_PROF = process.env.CPU_PROF;
+/** Node flags for the origin (an A/B of V8 settings, say), space-separated. */
+const ORIGIN_NODE_FLAGS = process.env.ORIGIN_NODE_FLAGS;
 const SECONDS = Number(process.env.SECONDS ?? 12);
 /** Listeners in the probe process beside each step's crowd (see `step`). */
 const PROBE_LISTENERS = Number(process.env.PROBE_LISTENERS ?? 4);
@@ -65,6 +67,7 @@ async function startOrigin(partMs: number): Promise<Origin> {
   const data = mkdtempSync(join(tmpdir(), 'rostra-bench-'));
   const cmd = serveCommand(port, data);
   if (CPU_PROF) cmd.splice(cmd.indexOf(process.execPath) + 1, 0, '--cpu-prof', '--cpu-prof-dir', CPU_PROF);
+  if (ORIGIN_NODE_FLAGS) cmd.splice(cmd.indexOf(process.execPath) + 1, 0, ...ORIGIN_NODE_FLAGS.split(' '));
   const [exe, ...args] = cmd as [string, ...string[]];
   const child = spawn(exe, args, {
     cwd: root,

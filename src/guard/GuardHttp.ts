@@ -4,11 +4,13 @@
  * answer feeds the junk meter. Raw connections are capped per address and per node, and the server's
  * deadlines close slow and idle clients (and the guard's own, a connection that never sends a byte).
  */
+import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import { logger } from '../log/Logger.js';
 import { prefixOf, unmap } from './ClientAddress.js';
 import type { Guard, GuardConfig } from './Guard.js';
+import type { NewcomerLine } from './NewcomerLine.js';
 import { JUNK_WINDOW_MS } from './Occupancy.js';
 import { rateLimited } from './RateLimiter.js';
 
@@ -45,11 +47,35 @@ const EXEMPT = new Set([
 /** Refusals that say the client sent something wrong (normal 404s of the live window and 409s do not). */
 const JUNK_STATUS = new Set([400, 401, 403, 405, 413, 415, 429]);
 
+/**
+ * What a new connection's first read is charged in the newcomer line: reading, parsing and the doors
+ * before the request line (the junk door, the media fast path) cost ~0.05–0.25 ms a connection in the
+ * flood bench's profile (1 Dec), so ~20 new connections are let in per loop turn while others wait.
+ */
+const CONNECTION_CHARGE_MS = 0.1;
+
+/**
+ * A new connection is read in its turn. A flood that opens a thousand connections at once had their
+ * first requests read and parsed in the same poll phase as every listener's next part request, and the
+ * parts waited behind them (the flood bench's late parts all fell in the attack's first 2 s). Unread,
+ * they wait in the newcomer line instead; on a quiet node that is one turn. When the line is full (or
+ * closed) the connection is read at once, and its first request is refused there (NewcomerDoor).
+ */
+function readInTurn(line: NewcomerLine, socket: Socket): void {
+  const entered = line.enter(() => {
+    if (!socket.destroyed) socket.resume();
+  }, CONNECTION_CHARGE_MS);
+  if (!entered) socket.resume();
+}
+
 export function installHttpGuard(app: FastifyInstance, guard: Guard): void {
   const r = guard.rules;
 
   const silentMs = Math.min(guard.config.headersTimeoutMs, guard.config.requestTimeoutMs);
-  app.server.on('connection', (socket) => {
+  // New connections are accepted unread (net.Server's pauseOnConnect, which node:http inherits) and read
+  // in their turn in the newcomer line: see readInTurn.
+  Object.assign(app.server, { pauseOnConnect: true });
+  app.server.on('connection', (socket: Socket) => {
     // Node's headers deadline starts at the first byte: a connection that never sends one would stay open
     // for ever (measured), so it gets the same deadline here.
     const silent = setTimeout(() => {
@@ -57,14 +83,16 @@ export function installHttpGuard(app: FastifyInstance, guard: Guard): void {
     }, silentMs).unref();
     socket.once('close', () => clearTimeout(silent));
     const ip = unmap(socket.remoteAddress ?? '');
-    // A trusted proxy's connections are many people's: limit them per person, by request, instead.
-    if (guard.address.isTrusted(ip)) return;
+    // A trusted proxy's connections are many people's: limit them per person, by request, instead. They
+    // are few and long-lived, and read at once.
+    if (guard.address.isTrusted(ip)) return void socket.resume();
     const release = guard.connections.enter(ip);
     if (!release) {
       socket.destroy();
       return;
     }
     socket.once('close', release);
+    readInTurn(guard.newcomers, socket);
   });
 
   let warnedProxy = false;

@@ -42,6 +42,21 @@ test('a job costlier than the budget still runs, one a turn', async () => {
   assert.deepEqual(done, [0, 1, 2]);
 });
 
+test("a job's charge counts against the turn's budget: work it lets in for later is paced too", async () => {
+  const line = new NewcomerLine(100, () => 0); // the jobs themselves take no time on this clock
+  const done: number[] = [];
+  for (let i = 0; i < 10; i++) line.enter(() => done.push(i), 0.5);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(done, [0, 1, 2, 3], 'a 2 ms budget takes four jobs charged 0.5 ms each');
+  await until('every job done', () => line.size === 0);
+  assert.equal(done.length, 10);
+  line.enter(() => done.push(10), 50);
+  line.enter(() => done.push(11), 50);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(done.slice(10), [10], 'one job a turn at least, whatever its charge');
+  await until('the last job done', () => line.size === 0);
+});
+
 test('past its cap the line says no, and takes jobs again once it has room', async () => {
   const line = new NewcomerLine(2);
   assert.ok(line.enter(() => undefined));

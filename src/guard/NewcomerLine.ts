@@ -21,6 +21,8 @@ export class NewcomerLine {
   readonly #max: number;
   readonly #now: () => number;
   #jobs: (() => void)[] = [];
+  /** Per job, what it is charged against the turn's budget beyond its own time (ms). */
+  #charges: number[] = [];
   #head = 0;
   #scheduled = false;
   #closed = false;
@@ -37,10 +39,15 @@ export class NewcomerLine {
     return this.#jobs.length - this.#head;
   }
 
-  /** Queues `job` for this turn's end or a coming turn; false when the line is full or closed. */
-  enter(job: () => void): boolean {
+  /**
+   * Queues `job` for this turn's end or a coming turn; false when the line is full or closed. `chargeMs`
+   * counts against the turn's budget besides the job's own time: for a job that lets work in that runs
+   * later (a new connection's first read, ConnectionDoor).
+   */
+  enter(job: () => void, chargeMs = 0): boolean {
     if (this.#closed || this.size >= this.#max) return false;
     this.#jobs.push(job);
+    this.#charges.push(chargeMs);
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(this.#turn);
@@ -57,9 +64,11 @@ export class NewcomerLine {
     this.#scheduled = false;
     const started = this.#now();
     const first = this.#head;
+    let charged = 0;
     while (this.#head < this.#jobs.length) {
-      if (this.#head > first && this.#now() - started >= TURN_BUDGET_MS) break;
+      if (this.#head > first && this.#now() - started + charged >= TURN_BUDGET_MS) break;
       const job = this.#jobs[this.#head];
+      charged += this.#charges[this.#head] ?? 0;
       this.#jobs[this.#head++] = noop; // lets the job's closure go
       try {
         job?.();
@@ -75,10 +84,12 @@ export class NewcomerLine {
       // Compacted now and then, not per job: shifting an array of thousands is O(n) each time.
       if (this.#head > 1024) {
         this.#jobs = this.#jobs.slice(this.#head);
+        this.#charges = this.#charges.slice(this.#head);
         this.#head = 0;
       }
     } else {
       this.#jobs = [];
+      this.#charges = [];
       this.#head = 0;
     }
   };

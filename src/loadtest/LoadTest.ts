@@ -34,6 +34,8 @@ export interface LoadTestOptions {
   expectSound?: boolean;
   /** Called once a second with the running figures (the CLI prints a progress line). */
   onProgress?: (p: LoadTestProgress) => void;
+  /** Called with every measured part's delivery delay and its publish time (wall clock, ms). */
+  onPartDelay?: (delayMs: number, publishedMs: number) => void;
 }
 
 export const MAX_LISTENERS = 50_000;
@@ -144,7 +146,7 @@ export async function runLoadTest(opts: LoadTestOptions): Promise<LoadTestReport
     throw new TypeError('ramp must be ≥ 0 and shorter than the duration');
   const { host, port, target } = resolveTarget(opts.url);
   const pool = new HttpPool({ host, port });
-  const tally = newTally();
+  const tally = newTally(opts.onPartDelay);
   const now = () => performance.now();
   const start = now();
   const deadline = start + durationS * 1000;

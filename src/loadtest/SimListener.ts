@@ -36,9 +36,11 @@ export interface Tally {
   parts: number;
   firstJoinMs: number;
   lastJoinMs: number;
+  /** Told every measured part's delay and when it was published (wall clock, ms): where late parts fall. */
+  readonly onPartDelay?: ((delayMs: number, publishedMs: number) => void) | undefined;
 }
 
-export function newTally(): Tally {
+export function newTally(onPartDelay?: Tally['onPartDelay']): Tally {
   return {
     delay: new DelayHistogram(),
     errors: new Counter(),
@@ -48,6 +50,7 @@ export function newTally(): Tally {
     parts: 0,
     firstJoinMs: 0,
     lastJoinMs: 0,
+    onPartDelay,
   };
 }
 
@@ -212,7 +215,9 @@ export class SimListener {
     const publishedMs = partEndMs(part);
     if (!measured || !Number.isFinite(publishedMs)) return;
     this.#tally.parts++;
-    this.#tally.delay.record(Date.now() - publishedMs);
+    const delayMs = Date.now() - publishedMs;
+    this.#tally.delay.record(delayMs);
+    this.#tally.onPartDelay?.(delayMs, publishedMs);
   }
 
   async #heartbeat(): Promise<void> {

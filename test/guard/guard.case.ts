@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { get } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import type { Bus } from '../../src/bus/index.js';
@@ -520,6 +520,36 @@ export function runGuardSuite(name: string, openBus: () => Promise<Bus>): void {
       }
       await until('the line emptied', () => line.size === 0);
       assert.equal((await freshGet(port, '/api/v1/spaces')).status, 200);
+    });
+
+    test('a new connection is read in its turn: its bytes wait unread while the line has not reached it', async () => {
+      const n = await node();
+      await n.listen();
+      const port = n.http.port;
+      const line = n.plane.ctx.guard.newcomers;
+      const known = await RawHttpConnection.open(port);
+      assert.equal(await known.send('/healthz'), 200);
+      // The line keeps the next entry instead of running it: the new connection's turn never comes.
+      const enter = line.enter.bind(line);
+      const kept: (() => void)[] = [];
+      line.enter = (job) => (kept.push(job), true);
+      const accepted = new Promise<Socket>((resolve) => n.http.app.server.once('connection', resolve));
+      try {
+        const fresh = await RawHttpConnection.open(port);
+        const serverSide = await accepted;
+        await until('the connection waits in line', () => kept.length === 1);
+        const answer = fresh.send('/healthz');
+        // A round trip on a connection already in: the node has had its turns to read what was sent.
+        assert.equal(await known.send('/healthz'), 200);
+        assert.equal(serverSide.bytesRead, 0, 'the new connection was read before its turn');
+        line.enter = enter;
+        kept.shift()?.();
+        assert.equal(await answer, 200, 'read and answered in its turn');
+        fresh.socket.destroy();
+      } finally {
+        line.enter = enter;
+        known.socket.destroy();
+      }
     });
 
     test('a client that resets its connection while its upgrade is being admitted does not crash the node', async () => {
