@@ -490,11 +490,16 @@ if (pairs.length > 0) {
   const originUs = mid(pairs.map(([o]) => o.cpuUsPerRequest));
   const nginxUs = mid(pairs.map(([, e]) => e.cpuUsPerRequest));
   const ratio = mid(pairs.map(([o, e]) => e.cpuUsPerRequest / o.cpuUsPerRequest));
+  // Net of the origin's idle cost (its space's encoders and packaging, measured before the steps with
+  // nobody listening): a cost per space, not per listener, which an nginx edge never carries.
+  const originNetUs = mid(pairs.map(([o]) => o.netUsPerRequest));
+  const netRatio = mid(pairs.map(([o, e]) => e.cpuUsPerRequest / o.netUsPerRequest));
   const probeP50 = mid(pairs.map(([o]) => o.probe?.partDelayMs.p50 ?? NaN));
   const probeP99 = mid(pairs.map(([o]) => o.probe?.partDelayMs.p99 ?? NaN));
   console.log(
     `\nInterleaved pairs at ${fmt(n)} listeners, median of ${pairs.length}: Rostra ${fmt(originUs, 1)} µs per request vs nginx ${fmt(nginxUs, 1)} µs; ` +
       `median of the pairs' ratios nginx ÷ Rostra ${fmt(ratio, 2)} × (listeners per core in the same ratio: the crowd asks the same of both); ` +
+      `net of the origin's idle ${fmt(idleCores * 100, 1)} % of a core (its space's encoders): ${fmt(originNetUs, 1)} µs, ratio ${fmt(netRatio, 2)} ×; ` +
       `one listener apart beside the origin's crowd, median p50 / p99 ${probeP50} / ${probeP99} ms`,
   );
   writeSummary([
@@ -503,6 +508,12 @@ if (pairs.length > 0) {
       value: `${fmt(originUs, 1)} µs`,
       reference: `nginx edge ${fmt(nginxUs, 1)} µs`,
       ratio: `${fmt(ratio, 2)} ×`,
+    },
+    {
+      measure: `the same, net of the origin's idle cost (its space's encoders: ${fmt(idleCores * 100, 1)} % of a core)`,
+      value: `${fmt(originNetUs, 1)} µs`,
+      reference: `nginx edge ${fmt(nginxUs, 1)} µs`,
+      ratio: `${fmt(netRatio, 2)} ×`,
     },
     {
       measure: `part delivery delay p50 / p99, one listener beside ${fmt(n)} on the origin, median of ${pairs.length} pairs`,
