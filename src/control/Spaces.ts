@@ -47,24 +47,23 @@ export class Spaces {
     if (cached) return cached;
     const inFlight = this.#loading.get(id);
     if (inFlight) return inFlight;
-    const load = this.#load(id);
+    // The callbacks run after `load` is in the map; an invalidation meanwhile takes it out, and then
+    // the answer (which may predate the change) is neither kept nor cleared for the newer read.
+    const load: Promise<Space> = this.#ctx.store.spaces.get(id).then(
+      (space) => {
+        const current = this.#loading.get(id) === load;
+        if (current) this.#loading.delete(id);
+        if (!space) throw new RostraError('space_not_found');
+        if (current) this.#records.set(id, space, Date.now());
+        return space;
+      },
+      (err: unknown) => {
+        if (this.#loading.get(id) === load) this.#loading.delete(id);
+        throw err;
+      },
+    );
     this.#loading.set(id, load);
-    try {
-      return await load;
-    } finally {
-      if (this.#loading.get(id) === load) this.#loading.delete(id);
-    }
-  }
-
-  async #load(id: string): Promise<Space> {
-    // A turn later, so that the map holds this load before it can finish.
-    await Promise.resolve();
-    const mine = this.#loading.get(id);
-    const space = await this.#ctx.store.spaces.get(id);
-    if (!space) throw new RostraError('space_not_found');
-    // Invalidated meanwhile: the answer may predate the change, so it is not kept.
-    if (mine !== undefined && this.#loading.get(id) === mine) this.#records.set(id, space, Date.now());
-    return space;
+    return load;
   }
 
   /** The space record straight from the Store, for decisions that must not act on a stale state. */

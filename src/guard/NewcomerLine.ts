@@ -4,8 +4,9 @@
  * that opens a thousand at once filled the loop for most of a second, and every listener's next part
  * waited behind them (docs/guard.md, "newcomer line"). Their work waits here and is done a couple of
  * milliseconds' worth per loop turn, so the parts, playlists and heartbeats due in between go first; on a
- * quiet node the line is empty within the turn. A listener's media request never waits here (the media
- * fast path answers it before), nor does anything on a connection that has had a good answer.
+ * quiet node the line is empty within the turn. A new connection's first read waits here too (GuardHttp's
+ * readInTurn); after that, a listener's media request never does (the media fast path answers it before
+ * the request line), nor does anything on a connection that has had a good answer.
  *
  * Past `max` waiting, the caller refuses the next at once (503 with Retry-After): a line that grows
  * without end would only move the flood's cost into memory.
@@ -42,7 +43,7 @@ export class NewcomerLine {
   /**
    * Queues `job` for this turn's end or a coming turn; false when the line is full or closed. `chargeMs`
    * counts against the turn's budget besides the job's own time: for a job that lets work in that runs
-   * later (a new connection's first read, ConnectionDoor).
+   * later (a new connection's first read: GuardHttp's readInTurn).
    */
   enter(job: () => void, chargeMs = 0): boolean {
     if (this.#closed || this.size >= this.#max) return false;
