@@ -138,7 +138,7 @@ async function startServer(): Promise<{ child: ChildProcess; port: number; data:
   const [exe, ...args] = cmd as [string, ...string[]];
   const child = spawn(exe, args, {
     cwd: root,
-    env: { ...process.env, ROSTRA_LOG_LEVEL: 'silent' },
+    env: { ...process.env, ROSTRA_LOG_LEVEL: process.env.FLOOD_SERVER_LOG ?? 'silent' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   // Up to two minutes: on a busy machine, compiling and opening the store takes a while.
@@ -299,24 +299,83 @@ interface MemoryMb {
   external: number;
 }
 
-async function memoryMb(port: number): Promise<MemoryMb> {
-  const text = await new Promise<string>((resolve) => {
+function scrapeMetrics(port: number): Promise<string> {
+  return new Promise<string>((resolve) => {
     request({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
       const c: Buffer[] = [];
       res.on('data', (d: Buffer) => c.push(d));
       res.on('end', () => resolve(Buffer.concat(c).toString()));
-    }).end();
+    })
+      .on('error', () => resolve(''))
+      .end();
   });
-  const read = (name: string) => {
-    const m = new RegExp(`^rostra_${name} (\\d+(\\.\\d+)?(e\\+\\d+)?)`, 'm').exec(text);
-    return m ? Number(m[1]) / 1e6 : NaN;
-  };
+}
+
+/** A Prometheus sample's value in a scrape (NaN when absent). */
+function sample(text: string, series: string): number {
+  const escaped = series.replace(/[{}".+]/g, (c) => `\\${c}`);
+  const m = new RegExp(`^${escaped} (\\S+)`, 'm').exec(text);
+  return m ? Number(m[1]) : NaN;
+}
+
+async function memoryMb(port: number): Promise<MemoryMb> {
+  const text = await scrapeMetrics(port);
+  const read = (name: string) => sample(text, `rostra_${name}`) / 1e6;
   return {
     rss: read('process_resident_memory_bytes'),
     heap: read('nodejs_heap_size_total_bytes'),
     heapUsed: read('nodejs_heap_size_used_bytes'),
     external: read('nodejs_external_memory_bytes'),
   };
+}
+
+/**
+ * Where the onset's late parts were late: the server's own histograms over a window (parts cut late by
+ * the packager; parts sent late to a listener, counted when the server writes them) and this process's
+ * event-loop stalls (the crowd's generator: a late arrival it only noticed late is not the server's).
+ */
+class OnsetWitness {
+  readonly #port: number;
+  #before = '';
+  #stalls: number[] = []; // how late this process's loop was, each time it was (ms)
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(port: number) {
+    this.#port = port;
+  }
+
+  async start(): Promise<void> {
+    this.#before = await scrapeMetrics(this.#port);
+    let expected = performance.now() + 10;
+    this.#timer = setInterval(() => {
+      const now = performance.now();
+      if (now - expected > 20) this.#stalls.push(now - expected);
+      expected = now + 10;
+    }, 10);
+  }
+
+  /** The window's figures, as one line. */
+  async read(lateMs: number): Promise<string> {
+    clearInterval(this.#timer);
+    const after = await scrapeMetrics(this.#port);
+    const delta = (series: string) => sample(after, series) - sample(this.#before, series);
+    const over = (name: string, le: string) => delta(`${name}_count`) - delta(`${name}_bucket{le="${le}"}`);
+    const sent = delta('rostra_hls_part_delay_seconds_count');
+    const longest = Math.max(0, ...this.#stalls);
+    const stalled = this.#stalls.reduce((a, ms) => a + ms, 0);
+    // prom-client resets the loop-delay histogram at each scrape: its max is this window's.
+    const loopMax = sample(after, 'rostra_nodejs_eventloop_lag_max_seconds') * 1000;
+    const major = 'rostra_nodejs_gc_duration_seconds_{kind="major"}';
+    return (
+      `server: parts cut > 100 ms late ${fmt(over('rostra_hls_packaging_lag_seconds', '0.1'))}, ` +
+      `parts sent > 100 / > 250 ms after publish ${fmt(over('rostra_hls_part_delay_seconds', '0.1'))} / ` +
+      `${fmt(over('rostra_hls_part_delay_seconds', '0.25'))} of ${fmt(sent)}, event loop late up to ` +
+      `${fmt(loopMax)} ms, major GCs ${fmt(delta(major.replace('_{', '_count{')))} ` +
+      `(${fmt(delta(major.replace('_{', '_sum{')) * 1000)} ms); crowd generator: loop late > 20 ms ` +
+      `${this.#stalls.length} times, longest ${fmt(longest)} ms, ${fmt(stalled)} ms in all ` +
+      `(late parts here: > ${fmt(lateMs)} ms)`
+    );
+  }
 }
 
 // --- the stage during the flood: two bot speakers in a process of their own (this file, run with
@@ -681,15 +740,20 @@ async function flood(port: number, churn = false): Promise<string[][]> {
   delays = [];
   const attackedRun = run();
   await sleep(Math.min(5, SECONDS / 3) * 1000);
+  const lateMs = 1.5 * calm.partDelayMs.p99;
+  // The attack child's start (and its sockets' opening) is part of the onset: the witness covers both.
+  const witness = new OnsetWitness(port);
+  await witness.start();
   const stopAttack = await startAttack({ port, id, rate: 10 * calm.requestsPerSecond, churn });
   // The attack child has opened its sockets (READY): the onset is the next seconds.
   const onsetMs = Date.now();
+  await sleep(2000);
+  const onsetNote = await witness.read(lateMs);
   const attacked = await attackedRun;
-  const lateMs = 1.5 * calm.partDelayMs.p99;
   const late = delays.filter(([ms]) => ms > lateMs);
   const lateAt = (from: number, to: number) =>
     late.filter(([, at]) => at >= onsetMs + from * 1000 && at < onsetMs + to * 1000).length;
-  const lateNote = `late parts (> 1.5 × calm p99 = ${fmt(lateMs)} ms): ${fmt(late.length)} of ${fmt(delays.length)} (${((late.length / Math.max(1, delays.length)) * 100).toFixed(2)} %); published before the attack ${fmt(late.filter(([, at]) => at < onsetMs).length)}, in its first 2 s ${fmt(lateAt(0, 2))}, later ${fmt(lateAt(2, Infinity))}`;
+  const lateNote = `late parts (> 1.5 × calm p99 = ${fmt(lateMs)} ms): ${fmt(late.length)} of ${fmt(delays.length)} (${((late.length / Math.max(1, delays.length)) * 100).toFixed(2)} %); published before the attack ${fmt(late.filter(([, at]) => at < onsetMs).length)}, in its first 2 s ${fmt(lateAt(0, 2))}, later ${fmt(lateAt(2, Infinity))}; from the attack's start to 2 s after READY: ${onsetNote}`;
   const attackedStage = await stage.window();
   const mem1 = await memoryMb(port);
   const attack = await stopAttack();

@@ -12,14 +12,19 @@ import { after, before, test } from 'node:test';
 import { HttpServer } from '../src/api/HttpServer.js';
 import { clipRoutes, registerClipFiles } from '../src/api/routes/clips.js';
 import { registerReplayFiles, replayRoutes } from '../src/api/routes/replay.js';
-import { AacRendition } from '../src/broadcast/AacRendition.js';
 import type { ClipView } from '../src/contract/rest.js';
 import { aacDirOf } from '../src/recording/AacRecording.js';
 import { readRecorded } from '../src/recording/ClipFile.js';
 import { CLIPS_DIR, Clips } from '../src/recording/Clips.js';
 import { Recordings } from '../src/recording/index.js';
-import { ffmpegDecode, ffprobeDuration, run, tonePackager } from '../src/testing/recordingTestKit.js';
-import { dominantFrequency, SineFrames } from '../src/testing/testSignals.js';
+import {
+  ffmpegDecode,
+  ffprobeDuration,
+  run,
+  toneAac,
+  tonePackager,
+} from '../src/testing/recordingTestKit.js';
+import { dominantFrequency } from '../src/testing/testSignals.js';
 import { until } from '../src/testing/until.js';
 import type { RostraNode } from '../src/server/RostraNode.js';
 import { openTestNode, signUp, type ErrorBody, type TestUser } from '../src/testing/TestNode.js';
@@ -130,7 +135,7 @@ test('a live space: any listener clips the last 30 s; an AAC .m4a that ffprobe r
   assert.ok(space);
   const startedAtMs = Date.now();
   const opus = tonePackager(440, startedAtMs);
-  const aac = new AacRendition({ startedAtMs, partTargetS: 0.5, segmentTargetS: 2 });
+  const aac = toneAac(440, startedAtMs);
   try {
     await recordings.started(space, {
       packager: opus.packager,
@@ -150,8 +155,7 @@ test('a live space: any listener clips the last 30 s; an AAC .m4a that ffprobe r
     assert.equal(code(early), 'clip_out_of_range');
 
     opus.push(31);
-    const tone = new SineFrames(440, 10_000);
-    for (let i = 0; i < 1650; i++) aac.push(tone.next(), i * 960); // 33 s of the mix
+    aac.push(33); // 33 s of the mix
     await until(
       '32 s of AAC on disk',
       async () => {

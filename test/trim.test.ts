@@ -12,11 +12,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { HttpServer } from '../src/api/HttpServer.js';
 import { registerReplayFiles, replayRoutes } from '../src/api/routes/replay.js';
-import { AacRendition } from '../src/broadcast/AacRendition.js';
 import type { Replay } from '../src/contract/index.js';
 import { Recordings } from '../src/recording/index.js';
-import { SineFrames } from '../src/testing/testSignals.js';
-import { tonePackager } from '../src/testing/recordingTestKit.js';
+import { toneAac, tonePackager } from '../src/testing/recordingTestKit.js';
 import type { RostraNode } from '../src/server/RostraNode.js';
 import { openTestNode, signUp, type ErrorBody, type TestUser } from '../src/testing/TestNode.js';
 
@@ -86,10 +84,9 @@ before(async () => {
   assert.ok(space);
   const startedAtMs = Date.now();
   const opus = tonePackager(440, startedAtMs);
-  const aac = new AacRendition({ startedAtMs, partTargetS: 0.5, segmentTargetS: 2 });
+  const aac = toneAac(440, startedAtMs);
   await recordings.started(space, { packager: opus.packager, startedAtMs, aac });
-  const tone = new SineFrames(440, 10_000);
-  for (let i = 0; i < 1000; i++) aac.push(tone.next(), i * 960);
+  aac.push(20);
   opus.push(20);
   await aac.end();
   opus.packager.end();

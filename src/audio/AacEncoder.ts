@@ -3,7 +3,9 @@
  * Opus, as an HLS audio codec). The encoder is FFmpeg's, compiled to WASM by `@mediabunny/aac-encoder`;
  * it runs in a worker thread of its own, so the 1–2 ms it spends per 1024-sample frame never blocks the
  * event loop. mediabunny drives it; its ADTS muxer hands back one frame at a time, and the 7-byte ADTS
- * header is stripped here, leaving the raw access units an MP4 `mdat` holds.
+ * header is stripped here, leaving the raw access units an MP4 `mdat` holds. A space's stage engine runs
+ * it beside the mixer that makes the PCM (media/InlineStageEngine.ts), so with the stage worker neither
+ * the encoding nor its driving touches the event loop that serves listeners.
  *
  * Timing: FFmpeg's AAC encoder delays its output by one frame (1024 samples of priming). The first packet
  * is that priming and is dropped, so frame n covers the mix's samples [origin + 1024 n, origin + 1024 (n+1)):
@@ -15,6 +17,8 @@ import { logger } from '../log/Logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 
 const log = logger('audio.aac');
+/** How long `finish()` waits for the last frames (a hung worker; a busy one drains in milliseconds). */
+const FINISH_DEADLINE_MS = 30_000;
 
 /** Samples per AAC-LC frame. */
 export const AAC_FRAME_SAMPLES = 1024;
@@ -133,6 +137,18 @@ export class AacEncoder extends TypedEmitter<AacEncoderEvents> {
       }
     });
     return this.#flushing;
+  }
+
+  /**
+   * The end of a space: emits what is left (flush), then closes. A worker that hangs must not hold up the
+   * space's end (and its recording's finish): after a deadline it closes with what came out.
+   */
+  async finish(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, FINISH_DEADLINE_MS)));
+    await Promise.race([this.flush(), late]);
+    clearTimeout(timer);
+    this.close();
   }
 
   /** Idempotent: stops the worker and drops every listener. */

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AacEncoder } from '../audio/AacEncoder.js';
 import { SineFrames, dominantFrequency } from '../testing/testSignals.js';
 import { AAC_URIS, AacRendition } from './AacRendition.js';
 import { concat } from './Mp4Boxes.js';
@@ -36,9 +37,12 @@ test('AacRendition: parts of 23 or 24 AAC frames on the 0.5 s grid; ffprobe find
     });
     let livePlaylist = '';
     aac.packager.on('segment', () => (livePlaylist ||= aac.packager.playlist.render()));
+    const encoder = new AacEncoder({ bitrate: aac.bitrate });
+    encoder.on('frame', (frame) => aac.push(frame));
     const tone = new SineFrames(440, 10_000);
-    for (let i = 0; i < FRAMES; i++) aac.push(tone.next(), 7_000 + i * 960); // the mix clock need not start at 0
-    await aac.end();
+    for (let i = 0; i < FRAMES; i++) encoder.push(tone.next(), 7_000 + i * 960); // the mix clock need not start at 0
+    await encoder.finish();
+    aac.end();
 
     // Every full part starts on or just after its grid line and holds 23 or 24 frames of 1024 samples.
     const full = parts.slice(0, -1);

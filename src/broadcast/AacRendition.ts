@@ -1,19 +1,20 @@
 /**
- * The AAC-LC rendition of one live space: the broadcast mix's PCM → AacEncoder (a worker thread) →
- * a second PartPackager on the same part grid as the Opus one. Part N of both renditions covers the same
- * half second under the same MSN, and both playlists date their segments from the same first sample, so
- * a player can switch between them and the delay stays the same (AAC parts arrive ≤ ~45 ms later: one
- * frame of encoder lookahead, and a part's last frame may end up to 1023 samples past the grid line).
+ * The AAC-LC rendition of one live space: the AAC frames of the broadcast mix (encoded beside the mixer,
+ * audio/AacEncoder.ts, by the space's stage engine) → a second PartPackager on the same part grid as the
+ * Opus one. Part N of both renditions covers the same half second under the same MSN, and both playlists
+ * date their segments from the same first sample (the AAC packager takes the Opus one's origin on the mix
+ * clock), so a player can switch between them and the delay stays the same (AAC parts arrive ≤ ~45 ms
+ * later: one frame of encoder lookahead, and a part's last frame may end up to 1023 samples past the
+ * grid line).
  */
-import { AacEncoder, AAC_FRAME_SAMPLES } from '../audio/AacEncoder.js';
+import type { AacFrame } from '../audio/AacEncoder.js';
+import { AAC_FRAME_SAMPLES } from '../audio/AacEncoder.js';
 import { logger } from '../log/Logger.js';
 import { aacInitSegment } from './Fmp4.js';
 import type { PlaylistUris } from './LlHlsPlaylist.js';
 import { PartPackager, type PartPackagerOptions } from './PartPackager.js';
 
 const log = logger('broadcast.aac');
-/** How long the end of a space waits for the encoder's last frames (a hung worker; a busy one drains). */
-const FLUSH_DEADLINE_MS = 30_000;
 
 /** The AAC rendition's names beside the Opus ones, under the same /live/{id}/. */
 export const AAC_PLAYLIST = 'aac.m3u8';
@@ -23,33 +24,22 @@ export const AAC_URIS: PlaylistUris = {
   part: (msn, index) => `aac-part${msn}.${index}.m4s`,
 };
 
-/** What the rendition needs of the broadcast: the mix's PCM, every frame, contiguous on the sample clock. */
-export interface BroadcastPcmSource {
-  on(event: 'pcm', listener: (pcm: Int16Array, sampleTime: number) => void): unknown;
-  off(event: 'pcm', listener: (pcm: Int16Array, sampleTime: number) => void): unknown;
-}
-
 /** The Opus packager's own options (timing, `startedAtMs`, `timeline`), so both renditions share a grid. */
 export interface AacRenditionOptions extends Omit<
   PartPackagerOptions,
   'preSkip' | 'initSegment' | 'uris' | 'frameSamples'
 > {
-  /** Bits per second. Default 48 000. */
-  bitrate?: number;
+  /** Bits per second (the encoder's: the init segment and the multivariant playlist say it). */
+  bitrate: number;
 }
 
 export class AacRendition {
   readonly packager: PartPackager;
   readonly bitrate: number;
-  readonly #encoder: AacEncoder;
-  #source: BroadcastPcmSource | undefined;
-  readonly #onPcm = (pcm: Int16Array, sampleTime: number) => this.#encoder.push(pcm, sampleTime);
-  #ending: Promise<void> | undefined;
-  #closed = false;
+  #failed = false;
 
   constructor(opts: AacRenditionOptions) {
-    this.#encoder = new AacEncoder(opts.bitrate !== undefined ? { bitrate: opts.bitrate } : {});
-    this.bitrate = this.#encoder.bitrate;
+    this.bitrate = opts.bitrate;
     const { bitrate: _bitrate, ...playlist } = opts;
     this.packager = new PartPackager({
       ...playlist,
@@ -58,57 +48,32 @@ export class AacRendition {
       uris: AAC_URIS,
       frameSamples: AAC_FRAME_SAMPLES,
     });
-    this.#encoder.on('frame', (frame) => {
-      if (!this.packager.playlist.ended) this.packager.push(frame);
-    });
-    this.#encoder.on('error', () => this.#detach());
   }
 
   /** The encoder failed: the playlist stops growing, and the multivariant playlist stops offering it. */
   get failed(): boolean {
-    return this.#encoder.failed;
+    return this.#failed;
   }
 
-  /** Starts encoding the broadcast's PCM. */
-  attach(source: BroadcastPcmSource): void {
-    this.#detach();
-    this.#source = source;
-    source.on('pcm', this.#onPcm);
+  /** One encoded frame, in order on the mix clock. */
+  push(frame: AacFrame): void {
+    if (!this.#failed && !this.packager.playlist.ended) this.packager.push(frame);
   }
 
-  /** Feeds one frame of the mix by hand (tests, benches). */
-  push(pcm: Int16Array, sampleTime: number): void {
-    this.#encoder.push(pcm, sampleTime);
+  fail(err: Error): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    log.error({ err }, 'the AAC encoder failed; the AAC rendition stops');
   }
 
-  /** The space ended: encodes what is left, then ends the playlist (EXT-X-ENDLIST). Idempotent. */
-  end(): Promise<void> {
-    this.#ending ??= (async () => {
-      this.#detach();
-      // The worker normally drains in milliseconds; one that hangs must not hold up the space's end
-      // (and its recording's finish): the playlist ends with what came out.
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, FLUSH_DEADLINE_MS)));
-      await Promise.race([this.#encoder.flush(), late]);
-      clearTimeout(timer);
-      this.packager.end();
-      this.#encoder.close();
-      log.debug({ parts: this.packager.position }, 'AAC rendition ended');
-    })();
-    return this.#ending;
+  /** The space ended and its encoder's last frames are in: ends the playlist (EXT-X-ENDLIST). Idempotent. */
+  end(): void {
+    this.packager.end();
+    log.debug({ parts: this.packager.position }, 'AAC rendition ended');
   }
 
-  /** Idempotent: stops the encoder's worker and drops the window (does not end the playlist). */
+  /** Idempotent: drops the window (does not end the playlist). */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#detach();
-    this.#encoder.close();
     this.packager.close();
-  }
-
-  #detach(): void {
-    this.#source?.off('pcm', this.#onPcm);
-    this.#source = undefined;
   }
 }

@@ -93,3 +93,39 @@ test('close: is idempotent and removes listeners', () => {
   packager.close();
   assert.equal(packager.listenerCount(), 0);
 });
+
+test('alignTo: a second rendition puts each sample where the first did, so part N covers the same time in both', () => {
+  const opus = new PartPackager({ preSkip: 312, startedAtMs: 1_000 });
+  const aac = new PartPackager({ preSkip: 0, startedAtMs: 1_000, frameSamples: 1024, alignTo: opus });
+  const opusParts: PackagedPart[] = [];
+  const aacParts: PackagedPart[] = [];
+  const aacSegments: PackagedSegment[] = [];
+  opus.on('part', (p) => opusParts.push(p));
+  aac.on('part', (p) => aacParts.push(p));
+  aac.on('segment', (s) => aacSegments.push(s));
+  const clock = 500_000;
+  // The second encoder starts two mix frames late (its start message crossed to the engine a bit later),
+  // and a frame from before the first rendition's start (it cannot have one) would be dropped.
+  aac.push({ data: Uint8Array.of(1), sampleTime: clock - 1024, durationSamples: 1024 });
+  for (let i = 0; i < 401; i++) opus.push(frame(i, clock));
+  for (let i = 0; ; i++) {
+    const sampleTime = clock + 2 * 960 + i * 1024;
+    if (sampleTime + 1024 > clock + 401 * 960) break;
+    aac.push({ data: Uint8Array.of(2), sampleTime, durationSamples: 1024 });
+  }
+  assert.equal(aacParts[0]?.baseDecodeTime, 2 * 960, 'its first part starts where its first sample falls');
+  assert.equal(aacParts[0]?.msn, 0);
+  assert.equal(aacParts[0]?.partIndex, 0);
+  for (const [n, part] of aacParts.entries()) {
+    const twin = opusParts[n];
+    assert.ok(twin, `Opus part ${n}`);
+    assert.deepEqual([part.msn, part.partIndex], [twin.msn, twin.partIndex]);
+    if (n > 0)
+      assert.ok(
+        part.baseDecodeTime >= twin.baseDecodeTime && part.baseDecodeTime < twin.baseDecodeTime + 1024,
+        `AAC part ${n} starts at ${part.baseDecodeTime}, on Opus's grid line ${twin.baseDecodeTime}`,
+      );
+  }
+  assert.equal(aacSegments.length, 2);
+  assert.equal(aacSegments[0]?.programDateTimeMs, 1_000 + 40, 'dated by its first sample, on the same clock');
+});

@@ -33,6 +33,12 @@ export interface PartPackagerOptions extends LlHlsPlaylistOptions {
   startedAtMs?: number;
   /** Put the parts on the space's timeline (see `timelineStart`) instead of starting at 0. */
   timeline?: TimelineStart;
+  /**
+   * Another rendition of the same mix (same options otherwise): this one puts each frame where that one
+   * would have, by its sample clock, so part N of both covers the same time. Frames from before that
+   * one's first are dropped; a rendition that starts a frame or two later starts its first part late.
+   */
+  alignTo?: PartPackager;
 }
 
 /**
@@ -115,7 +121,9 @@ export class PartPackager extends TypedEmitter<PartPackagerEvents> {
   readonly #parts = new Map<number, Buffer[]>(); // msn → parts' bytes, for the live window
   readonly #segments = new Map<number, Buffer>(); // msn → concatenated bytes, built on first request
   #pending: PackagerFrame[] = [];
-  #origin: number | undefined; // sample clock of the first frame
+  #origin: number | undefined; // sample clock of decode time 0 (less the timeline's start)
+  readonly #alignTo: PartPackager | undefined;
+  #aligning = false; // origin taken from #alignTo; the first frame to keep sets #nextTime
   #startedAtMs: number | undefined;
   #nextTime = 0; // decode time (since origin) of the next frame
   #pendingStart = 0; // decode time of the first pending frame
@@ -133,6 +141,7 @@ export class PartPackager extends TypedEmitter<PartPackagerEvents> {
     this.initSegment = asBuffer(opts.initSegment ?? opusInitSegment({ preSkip: opts.preSkip }));
     this.#partEnd = this.playlist.timing.partSamples;
     this.#startedAtMs = opts.startedAtMs;
+    this.#alignTo = opts.alignTo;
     if (tl) {
       this.#startedAtMs = tl.originMs;
       this.#nextTime = tl.startTime;
@@ -169,10 +178,22 @@ export class PartPackager extends TypedEmitter<PartPackagerEvents> {
   push(frame: PackagerFrame): void {
     if (this.#closed || this.playlist.ended) throw new TypeError('packager has ended');
     if (this.#origin === undefined) {
-      this.#origin = frame.sampleTime - this.#nextTime; // the first frame lands where the timeline is now
-      this.#startedAtMs ??= Date.now();
+      const leader = this.#alignTo;
+      const origin = leader ? leader.#origin : undefined;
+      if (leader && origin === undefined) return; // the leader has not started: nothing to align to yet
+      this.#aligning = origin !== undefined;
+      // The first frame lands where the timeline is now, or where the leading rendition put that sample.
+      this.#origin = origin ?? frame.sampleTime - this.#nextTime;
+      this.#startedAtMs ??= (leader ? leader.#startedAtMs : undefined) ?? Date.now();
     }
     const time = frame.sampleTime - this.#origin;
+    if (this.#aligning) {
+      if (time < this.#nextTime) return; // before the leader's first frame
+      this.#aligning = false;
+      this.#nextTime = time;
+      const { partSamples } = this.playlist.timing;
+      while (this.#partEnd <= this.#nextTime) this.#partEnd += partSamples;
+    }
     if (time < this.#dropUntil) {
       this.#nextTime = time + frame.durationSamples;
       return;

@@ -43,11 +43,5 @@ export {
   aacAudioSpecificConfig,
   type AacTrackConfig,
 } from './Fmp4.js';
-export {
-  AacRendition,
-  AAC_PLAYLIST,
-  AAC_URIS,
-  type AacRenditionOptions,
-  type BroadcastPcmSource,
-} from './AacRendition.js';
+export { AacRendition, AAC_PLAYLIST, AAC_URIS, type AacRenditionOptions } from './AacRendition.js';
 export { carryQueryParam } from './QueryParamUris.js';

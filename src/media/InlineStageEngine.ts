@@ -3,6 +3,7 @@
  * StageMixEngine (jitter, mixer, mix-minus encoders, speaking). The stage worker process runs one of these
  * per space; `--stage-engine inline` runs it in the node itself. Loading this module loads werift.
  */
+import { AacEncoder } from '../audio/AacEncoder.js';
 import { StageMixEngine } from '../audio/index.js';
 import { StageRoom } from '../stage/index.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
@@ -11,6 +12,7 @@ import type { SpaceStageEngine, StageEngineEvents, StageEngineOptions } from './
 export class InlineStageEngine extends TypedEmitter<StageEngineEvents> implements SpaceStageEngine {
   readonly stage: StageRoom;
   readonly mix: StageMixEngine;
+  #aac: AacEncoder | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(opts: StageEngineOptions) {
@@ -24,7 +26,6 @@ export class InlineStageEngine extends TypedEmitter<StageEngineEvents> implement
       sink: this.stage,
       broadcastEncoder: { bitrate: opts.bitrate },
     });
-    if (opts.pcm) this.mix.on('pcm', (pcm, sampleTime) => this.emit('pcm', pcm, sampleTime));
     this.mix.on('frame', (frame) => this.emit('frame', frame));
     this.mix.on('speaking', (userId, speaking) => this.emit('speaking', userId, speaking));
     this.stage.on('speakerLeft', (userId) => this.emit('speakerLeft', userId));
@@ -34,10 +35,20 @@ export class InlineStageEngine extends TypedEmitter<StageEngineEvents> implement
     return this.mix.preSkip;
   }
 
+  startAac(bitrate: number): void {
+    if (this.#aac || this.#closing) return;
+    const aac = new AacEncoder({ bitrate });
+    this.#aac = aac;
+    aac.on('frame', (frame) => this.emit('aac', frame));
+    aac.on('error', (err) => this.emit('aacFailed', err));
+    this.mix.on('pcm', (pcm, sampleTime) => aac.push(pcm, sampleTime)); // push copies the buffer
+  }
+
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.mix.close();
-      await this.stage.close();
+      // The encoder's last frames come out while the peers close.
+      await Promise.all([this.#aac?.finish(), this.stage.close()]);
       this.removeAllListeners();
     })();
     return this.#closing;

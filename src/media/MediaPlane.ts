@@ -122,7 +122,6 @@ export class MediaPlane {
       announcedIps: config.announcedIps,
       maxSpeakers: 1 + config.limits.maxCohosts + config.limits.maxSpeakers,
       bitrate: config.media.bitrate,
-      pcm: config.media.aac,
     });
     const media = new SpaceMedia({
       engine,

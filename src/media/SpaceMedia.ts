@@ -79,6 +79,8 @@ export class SpaceMedia extends TypedEmitter<SpaceMediaEvents> {
     this.engine.on('frame', (frame) => {
       if (this.#onAir) this.#packager.push(frame);
     });
+    this.engine.on('aac', (frame) => this.#aac?.push(frame));
+    this.engine.on('aacFailed', (err) => this.#aac?.fail(err));
     this.engine.on('speaking', (userId, speaking) => {
       if (speaking) this.#speaking.add(userId);
       else this.#speaking.delete(userId);
@@ -143,7 +145,8 @@ export class SpaceMedia extends TypedEmitter<SpaceMediaEvents> {
       segmentTargetS: opts.segmentTargetS,
       ...(this.#timeline ? { timeline: this.#timeline } : {}),
     });
-    // A backstage has no AAC encoder yet: it would only encode what nobody may hear.
+    // A backstage has no AAC encoder yet: it would only encode what nobody may hear. The engine encodes
+    // (beside its mixer); the AAC packager puts each frame where the Opus one put that sample.
     this.#aac =
       opts.aacBitrate !== undefined && onAir
         ? new AacRendition({
@@ -152,9 +155,10 @@ export class SpaceMedia extends TypedEmitter<SpaceMediaEvents> {
             partTargetS: opts.partTargetS,
             segmentTargetS: opts.segmentTargetS,
             ...(this.#timeline ? { timeline: this.#timeline } : {}),
+            alignTo: this.#packager,
           })
         : undefined;
-    this.#aac?.attach(this.engine);
+    if (this.#aac) this.engine.startAac(this.#aac.bitrate);
     const timeZeroMs = this.#timeline?.originMs ?? this.#startedAtMs;
     const partTargetMs = opts.partTargetS * 1000;
     this.#published.clear();
@@ -214,9 +218,9 @@ export class SpaceMedia extends TypedEmitter<SpaceMediaEvents> {
   /** Idempotent: stops the stage, the mixer and the packager (the playlist ends). */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await this.engine.close();
+      await this.engine.close(); // the AAC encoder's last frames come before it settles
       this.#packager.end();
-      await this.#aac?.end(); // its last frames come out of the encoder's worker
+      this.#aac?.end();
       this.emit('closed');
       this.removeAllListeners();
       log.info({ spaceId: this.spaceId }, 'space media closed');

@@ -8,6 +8,7 @@
  * and is the reference the stage bench compares against. This file imports types only: with the worker, the node
  * never loads werift or libopus.
  */
+import type { AacFrame } from '../audio/AacEncoder.js';
 import type { EncodedMixFrame } from '../audio/StageMixEngine.js';
 import type {
   SpeakerCloseReason,
@@ -27,8 +28,6 @@ export interface StageEngineOptions {
   maxSpeakers: number;
   /** The broadcast mix's Opus bitrate. */
   bitrate: number;
-  /** Also emit the mix's PCM (`pcm`), for the AAC rendition. */
-  pcm: boolean;
 }
 
 /** A speaker's peer as the main thread sees it (for diagnostics and tests). */
@@ -63,8 +62,10 @@ export interface StageControl {
 export type StageEngineEvents = {
   /** Every 20 ms: the encoded total, for the broadcast packager. */
   frame: (frame: EncodedMixFrame) => void;
-  /** Right before each `frame` (only with `pcm: true`): the same total as PCM. May be reused: copy to keep. */
-  pcm: (pcm: Int16Array, sampleTime: number) => void;
+  /** After `startAac`: each AAC-LC frame of the same total, in order on the mix clock (a few frames late). */
+  aac: (frame: AacFrame) => void;
+  /** The AAC encoder failed: no `aac` comes any more (the Opus broadcast goes on). */
+  aacFailed: (err: Error) => void;
   speaking: (userId: string, speaking: boolean) => void;
   speakerLeft: (userId: string) => void;
   /** The engine died (its worker process crashed): it emits nothing more; the space's media must be dropped. */
@@ -75,6 +76,14 @@ export interface SpaceStageEngine extends Pick<TypedEmitter<StageEngineEvents>, 
   readonly stage: StageControl;
   /** PreSkip of the broadcast encoder (samples), for the fMP4 `dOps` box. */
   readonly preSkip: number;
-  /** Idempotent: closes every peer and stops the mixer; settles when the peers' sockets are released. */
+  /**
+   * From the next tick on, also encodes the total to AAC-LC at `bitrate` (the `aac` events), beside the
+   * mixer: with the worker engine, only the frames cross to the node. Idempotent.
+   */
+  startAac(bitrate: number): void;
+  /**
+   * Idempotent: closes every peer and stops the mixer; settles when the peers' sockets are released and
+   * the AAC encoder's last frames were emitted.
+   */
   close(): Promise<void>;
 }

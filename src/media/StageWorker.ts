@@ -3,7 +3,8 @@
  * space's stage engine, so that serving thousands of listeners on the node's event loop cannot delay a
  * speaker's packets, the mixer's ticks or the mix-minus going back (mediasoup runs its workers apart for
  * the same reason). The node keeps HTTP, the WHIP exchange (it forwards the offer and gets the answer
- * back), the packagers and the recorder; the worker sends it each encoded frame of the broadcast.
+ * back), the packagers and the recorder; the worker sends it each encoded frame of the broadcast (Opus,
+ * and AAC: the AAC encoder runs in the worker too, beside the mixer whose PCM it encodes).
  *
  * A process, not a worker thread, because of libopus: @evan/opus' native addon crashes the process
  * (SIGSEGV) when a worker thread that loaded it ends, and it writes every packet into one output buffer
@@ -19,6 +20,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { AAC_FRAME_SAMPLES } from '../audio/AacEncoder.js';
 import { RostraError } from '../errors/index.js';
 import type { ErrorCode } from '../errors/ErrorCode.js';
 import { logger } from '../log/Logger.js';
@@ -31,7 +33,7 @@ import type {
   StageEngineOptions,
   StagePeerView,
 } from './StageEngine.js';
-import type { FromWorker, StageSnapshot, ToWorker, WireError } from './StageWorkerProtocol.js';
+import type { AacBatch, FromWorker, StageSnapshot, ToWorker, WireError } from './StageWorkerProtocol.js';
 
 const log = logger('media.stage-worker');
 /** How long `close()` waits for the worker to close its peers before it is terminated anyway. */
@@ -267,12 +269,18 @@ class WorkerStageEngine extends TypedEmitter<StageEngineEvents> implements Space
   deliver(msg: Exclude<FromWorker, { type: 'reply' }>): void {
     switch (msg.type) {
       case 'frame':
-        if (msg.pcm) this.emit('pcm', msg.pcm, msg.sampleTime);
         this.emit('frame', {
           opus: msg.opus,
           sampleTime: msg.sampleTime,
           durationSamples: msg.durationSamples,
         });
+        if (msg.aac) this.#emitAac(msg.aac);
+        return;
+      case 'aac':
+        this.#emitAac(msg.aac);
+        return;
+      case 'aacFailed':
+        this.emit('aacFailed', new Error(msg.message));
         return;
       case 'speaking':
         this.emit('speaking', msg.userId, msg.speaking);
@@ -284,6 +292,20 @@ class WorkerStageEngine extends TypedEmitter<StageEngineEvents> implements Space
         this.stage.apply(msg.snapshot);
         return;
     }
+  }
+
+  #emitAac(batch: AacBatch): void {
+    let offset = 0;
+    batch.sizes.forEach((size, i) => {
+      const data = batch.data.subarray(offset, offset + size);
+      offset += size;
+      const sampleTime = batch.sampleTime + i * AAC_FRAME_SAMPLES;
+      this.emit('aac', { data, sampleTime, durationSamples: AAC_FRAME_SAMPLES });
+    });
+  }
+
+  startAac(bitrate: number): void {
+    this.stage.send({ type: 'startAac', spaceId: this.#spaceId, bitrate });
   }
 
   /** The worker is gone: nothing more will come. */
@@ -347,7 +369,7 @@ class WorkerStageControl implements StageControl {
     const peer = this.#peers.get(userId);
     if (!peer || (sessionId !== undefined && peer.id !== sessionId)) return false;
     this.#peers.delete(userId); // the worker's next snapshot confirms it
-    this.#send({
+    this.send({
       type: 'removeSpeaker',
       spaceId: this.#spaceId,
       userId,
@@ -359,12 +381,12 @@ class WorkerStageControl implements StageControl {
 
   mute(userId: string): void {
     this.#muted.add(userId);
-    this.#send({ type: 'mute', spaceId: this.#spaceId, userId, muted: true });
+    this.send({ type: 'mute', spaceId: this.#spaceId, userId, muted: true });
   }
 
   unmute(userId: string): void {
     this.#muted.delete(userId);
-    this.#send({ type: 'mute', spaceId: this.#spaceId, userId, muted: false });
+    this.send({ type: 'mute', spaceId: this.#spaceId, userId, muted: false });
   }
 
   isMuted(userId: string): boolean {
@@ -380,7 +402,8 @@ class WorkerStageControl implements StageControl {
     return peer && { id: peer.id, state: peer.state, stats: () => undefined };
   }
 
-  #send(msg: ToWorker): void {
+  /** @internal: a message about this space; lost (and logged) if the worker is gone. */
+  send(msg: ToWorker): void {
     if (this.#engine.failed) return;
     try {
       this.#worker.post(msg);

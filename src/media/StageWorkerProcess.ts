@@ -1,16 +1,17 @@
 /**
  * The stage worker process: every live space's stage engine of this node (werift peers and their UDP
  * sockets, jitter buffers, the mixer, the mix-minus encoders, speaking detection), on an event loop of its
- * own that listener traffic never touches. It sends the node each encoded frame of the broadcast (with
- * its PCM when the space has an AAC rendition), speaking changes, and its stages' state, over the IPC
- * channel. It ends when the node disconnects: after `shutdown`, or when the node died.
+ * own that listener traffic never touches, and each on-air space's AAC encoder beside its mixer. It sends
+ * the node each encoded frame of the broadcast (Opus, and AAC when the space has that rendition),
+ * speaking changes, and its stages' state, over the IPC channel. It ends when the node disconnects: after `shutdown`, or when the node died.
  */
 import type { LevelWithSilent } from 'pino';
 import { isRostraError, RostraError } from '../errors/index.js';
 import { logger, setLogLevel } from '../log/Logger.js';
 import { InlineStageEngine } from './InlineStageEngine.js';
 import type { StageEngineOptions } from './StageEngine.js';
-import type { FromWorker, StageSnapshot, ToWorker, WireError } from './StageWorkerProtocol.js';
+import type { AacFrame } from '../audio/AacEncoder.js';
+import type { AacBatch, FromWorker, StageSnapshot, ToWorker, WireError } from './StageWorkerProtocol.js';
 
 const send = process.send?.bind(process);
 if (!send) throw new Error('StageWorkerProcess.ts runs as a child of a node (StageWorker.ts starts it)');
@@ -26,6 +27,8 @@ process.on('disconnect', () => process.exit(0));
 const SNAPSHOT_EVERY_MS = 500;
 
 const spaces = new Map<string, InlineStageEngine>();
+/** Each space's AAC frames not sent yet. */
+const pendingAac = new Map<string, () => AacBatch | undefined>();
 const lastSent = new Map<string, string>();
 
 function post(msg: FromWorker): void {
@@ -65,20 +68,34 @@ function open(opts: StageEngineOptions): InlineStageEngine {
   const { spaceId } = opts;
   const engine = new InlineStageEngine(opts);
   spaces.set(spaceId, engine);
-  let pcm: Int16Array | undefined;
-  // The mixer reuses this buffer; it is serialised by the 'frame' that follows in the same tick.
-  engine.on('pcm', (samples) => (pcm = samples));
+  // AAC frames wait for the next tick's Opus frame and cross with it: each IPC message costs the node
+  // ~50 µs to read (docs/capacity.md), and an AAC frame is late by a tick at most.
+  let aac: AacFrame[] = [];
+  const takeAac = (): AacBatch | undefined => {
+    const first = aac[0];
+    if (!first) return undefined;
+    const batch = {
+      sampleTime: first.sampleTime,
+      sizes: aac.map((f) => f.data.length),
+      data: Buffer.concat(aac.map((f) => f.data)),
+    };
+    aac = [];
+    return batch;
+  };
+  pendingAac.set(spaceId, takeAac);
   engine.on('frame', (frame) => {
+    const batch = takeAac();
     post({
       type: 'frame',
       spaceId,
       sampleTime: frame.sampleTime,
       durationSamples: frame.durationSamples,
       opus: frame.opus,
-      ...(pcm ? { pcm } : {}),
+      ...(batch ? { aac: batch } : {}),
     });
-    pcm = undefined;
   });
+  engine.on('aac', (frame) => aac.push(frame));
+  engine.on('aacFailed', (err) => post({ type: 'aacFailed', spaceId, message: err.message }));
   engine.on('speaking', (userId, speaking) => post({ type: 'speaking', spaceId, userId, speaking }));
   engine.stage.on('speakerJoined', () => sendStage(spaceId, engine));
   engine.on('speakerLeft', (userId) => {
@@ -128,10 +145,18 @@ async function handle(msg: ToWorker): Promise<void> {
       else stage?.unmute(msg.userId);
       return;
     }
+    case 'startAac':
+      spaces.get(msg.spaceId)?.startAac(msg.bitrate);
+      return;
     case 'close': {
       const engine = spaces.get(msg.spaceId);
-      await engine?.close();
-      if (spaces.get(msg.spaceId) === engine) spaces.delete(msg.spaceId);
+      await engine?.close(); // the AAC encoder's last frames come out
+      const rest = pendingAac.get(msg.spaceId)?.();
+      if (rest) post({ type: 'aac', spaceId: msg.spaceId, aac: rest });
+      if (spaces.get(msg.spaceId) === engine) {
+        spaces.delete(msg.spaceId);
+        pendingAac.delete(msg.spaceId);
+      }
       lastSent.delete(msg.spaceId);
       post({
         type: 'reply',

@@ -25,6 +25,14 @@ export interface WireError {
   readonly retryAfter?: number;
 }
 
+/** AAC-LC frames that follow each other on the mix clock (1024 samples each), in one buffer. */
+export interface AacBatch {
+  /** Mix sample clock of the first frame. */
+  readonly sampleTime: number;
+  readonly sizes: readonly number[];
+  readonly data: Uint8Array;
+}
+
 export type ToWorker =
   | { readonly type: 'open'; readonly req: number; readonly opts: StageEngineOptions }
   | {
@@ -42,6 +50,7 @@ export type ToWorker =
       readonly sessionId?: string;
     }
   | { readonly type: 'mute'; readonly spaceId: string; readonly userId: string; readonly muted: boolean }
+  | { readonly type: 'startAac'; readonly spaceId: string; readonly bitrate: number }
   | { readonly type: 'close'; readonly req: number; readonly spaceId: string }
   /** Closes every space; the main thread terminates the worker after the reply. */
   | { readonly type: 'shutdown'; readonly req: number }
@@ -64,8 +73,12 @@ export type FromWorker =
       readonly sampleTime: number;
       readonly durationSamples: number;
       readonly opus: Uint8Array;
-      readonly pcm?: Int16Array;
+      /** The AAC frames that came out of the encoder since the last message: one message per tick, not two. */
+      readonly aac?: AacBatch;
     }
+  /** The AAC encoder's last frames, after the space's stage closed (before the reply to `close`). */
+  | { readonly type: 'aac'; readonly spaceId: string; readonly aac: AacBatch }
+  | { readonly type: 'aacFailed'; readonly spaceId: string; readonly message: string }
   | {
       readonly type: 'speaking';
       readonly spaceId: string;

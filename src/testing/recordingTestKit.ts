@@ -4,9 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { AacEncoder } from '../audio/AacEncoder.js';
 import { FRAME_SAMPLES, OpusFrameEncoder } from '../audio/OpusCodec.js';
 import { SineFrames } from './testSignals.js';
-import { PartPackager } from '../broadcast/index.js';
+import { AacRendition, PartPackager } from '../broadcast/index.js';
 
 export interface TonePackager {
   readonly packager: PartPackager;
@@ -36,6 +37,39 @@ export function tonePackager(frequencyHz: number, startedAtMs: number): TonePack
           durationSamples: 960,
         });
       }
+    },
+  };
+}
+
+export interface ToneAac {
+  readonly packager: PartPackager;
+  /** Pushes `seconds` of the tone through the AAC encoder (its frames come out a little later). */
+  push(seconds: number): void;
+  /** Encodes what is left, then ends the playlist (as a space's end does). */
+  end(): Promise<void>;
+  close(): void;
+}
+
+/** The AAC-LC rendition of a tone, as a space's stage engine feeds it: the same timing as tonePackager. */
+export function toneAac(frequencyHz: number, startedAtMs: number): ToneAac {
+  const rendition = new AacRendition({ bitrate: 48_000, startedAtMs, partTargetS: 0.5, segmentTargetS: 2 });
+  const encoder = new AacEncoder({ bitrate: rendition.bitrate });
+  encoder.on('frame', (f) => rendition.push(f));
+  const tone = new SineFrames(frequencyHz, 10_000);
+  let frame = 0;
+  return {
+    packager: rendition.packager,
+    push(seconds: number) {
+      const frames = Math.round((seconds * 48_000) / FRAME_SAMPLES);
+      for (let i = 0; i < frames; i++, frame++) encoder.push(tone.next(), frame * FRAME_SAMPLES);
+    },
+    async end() {
+      await encoder.finish();
+      rendition.end();
+    },
+    close() {
+      encoder.close();
+      rendition.close();
     },
   };
 }

@@ -7,11 +7,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AacRendition } from '../../src/broadcast/AacRendition.js';
 import { aacDirOf } from '../../src/recording/AacRecording.js';
 import { readRecorded } from '../../src/recording/ClipFile.js';
-import { tonePackager } from '../../src/testing/recordingTestKit.js';
-import { SineFrames } from '../../src/testing/testSignals.js';
+import { toneAac, tonePackager } from '../../src/testing/recordingTestKit.js';
 import { until } from '../../src/testing/until.js';
 import {
   apiCall,
@@ -42,15 +40,14 @@ describe('web app: clips', () => {
     assert.ok(space && node.recordings);
     const startedAtMs = Date.now();
     const opus = tonePackager(440, startedAtMs);
-    const aac = new AacRendition({ startedAtMs, partTargetS: 0.5, segmentTargetS: 2 });
+    const aac = toneAac(440, startedAtMs);
     await node.recordings.started(space, {
       packager: opus.packager,
       startedAtMs,
       aac: { packager: aac.packager },
     });
     opus.push(33);
-    const tone = new SineFrames(440, 10_000);
-    for (let i = 0; i < 1650; i++) aac.push(tone.next(), i * 960);
+    aac.push(33);
     await until(
       '32 s of AAC recorded',
       async () =>
