@@ -40,6 +40,8 @@ const STAGE_QUIET_SECONDS = Number(process.env.STAGE_QUIET_SECONDS ?? 12);
 const PULSE_EVERY_MS = 470;
 /** Simulated listeners sharing the edge with the measured player: nginx's cache lock only delays a crowd. */
 const EDGE_CROWD = Number(process.env.EDGE_CROWD ?? 100);
+/** Part lengths to measure, ms (DELAY_PARTS=200 for the short parts alone). */
+const PARTS_MS = (process.env.DELAY_PARTS ?? '500,200').split(',').map(Number);
 /** The poor network: 150 ms round trip, 1 % of segments lost (bench/lossyLink.ts). */
 const LOSSY = { rttMs: 150, loss: 0.01 };
 /** The web app the Chromium rows load (default: web/dist, built by `npm run build:web`). */
@@ -131,6 +133,8 @@ interface EarMeasured {
   p99: number;
   samples: number;
   stalls: number;
+  /** The rendition(s) hls.js played, and its own target latency (behind the live edge), median. */
+  played: string;
 }
 
 /**
@@ -146,13 +150,24 @@ async function chromiumEar(label: string, pageUrl: string): Promise<EarMeasured>
     await audio.waitFor({ state: 'attached', timeout: 60_000 });
     await new Promise((r) => setTimeout(r, 5000));
     const samples: number[] = [];
+    const targets: number[] = [];
+    const codecs = new Set<string>();
     const until = performance.now() + SECONDS * 1000;
     while (performance.now() < until) {
       samples.push(Number(await audio.getAttribute('data-live-delay-ms')));
+      targets.push(Number(await audio.getAttribute('data-target-latency-ms')));
+      codecs.add((await audio.getAttribute('data-codec')) ?? '?');
       await new Promise((r) => setTimeout(r, 250));
     }
     const stalls = Number((await audio.getAttribute('data-stalls')) ?? 0);
-    return { label, p50: median(samples), p99: percentile(samples, 99), samples: samples.length, stalls };
+    return {
+      label,
+      p50: median(samples),
+      p99: percentile(samples, 99),
+      samples: samples.length,
+      stalls,
+      played: `${[...codecs].join(', ')}; hls.js target ${fmt(median(targets))} ms`,
+    };
   } finally {
     await browser.close();
   }
@@ -182,7 +197,7 @@ async function during<T>(s: Stage, what: keyof typeof stageBy, run: () => Promis
 const results: Measured[] = [];
 const ears: EarMeasured[] = [];
 
-for (const partMs of [500, 200]) {
+for (const partMs of PARTS_MS) {
   const s = await openStage(partMs);
   try {
     await during(s, 'quiet', () => new Promise((r) => setTimeout(r, STAGE_QUIET_SECONDS * 1000)));
@@ -267,8 +282,11 @@ for (const [what, xs] of [
   );
 
 // What a listener hears in the web app: hls.js with Rostra's settings, PDT of the playing sample vs now.
-const earRows = [['server-to-ear in Chromium (PDT of what plays)', 'samples', 'p50 ms', 'p99 ms', 'stalls']];
-for (const e of ears) earRows.push([e.label, fmt(e.samples), fmt(e.p50), fmt(e.p99), fmt(e.stalls)]);
+const earRows = [
+  ['server-to-ear in Chromium (PDT of what plays)', 'samples', 'p50 ms', 'p99 ms', 'stalls', 'played'],
+];
+for (const e of ears)
+  earRows.push([e.label, fmt(e.samples), fmt(e.p50), fmt(e.p99), fmt(e.stalls), e.played]);
 console.log('');
 printTable(earRows);
 console.log(

@@ -358,7 +358,9 @@ class OnsetWitness {
   async read(lateMs: number): Promise<string> {
     clearInterval(this.#timer);
     const after = await scrapeMetrics(this.#port);
-    const delta = (series: string) => sample(after, series) - sample(this.#before, series);
+    // A labelled series appears at its first observation (no major GC yet: none): absent counts as 0.
+    const at = (text: string, series: string) => sample(text, series) || 0;
+    const delta = (series: string) => at(after, series) - at(this.#before, series);
     const over = (name: string, le: string) => delta(`${name}_count`) - delta(`${name}_bucket{le="${le}"}`);
     const sent = delta('rostra_hls_part_delay_seconds_count');
     const longest = Math.max(0, ...this.#stalls);

@@ -134,16 +134,30 @@ interface Step {
   originCpu: number;
   /** Server CPU time per request answered, over the whole run (ramp included), in µs. */
   cpuUsPerRequest: number;
-  /** The same less the origin's idle CPU over the run (its live space's mix and encoders), in µs. */
+  /** The same less the origin's idle CPU over the run (its live space's frames), in µs. */
   netUsPerRequest: number;
 }
 
-/** The origin's CPU share with its space live and no listener, over a few seconds. */
-async function idleCpu(pid: number): Promise<number> {
+/** A process's children (the origin's stage worker). */
+function childPids(pid: number): number[] {
+  const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+  return text === '' ? [] : text.split(/\s+/).map(Number);
+}
+
+/**
+ * The origin's CPU share with its space live and no listener, over a few seconds, in cores: the node's
+ * own (receiving, packaging and recording the space's frames) and its stage worker's apart (the mix,
+ * the speakers' peers, the Opus and AAC encoders), which no listener request costs.
+ */
+async function idleCpu(pid: number): Promise<{ node: number; stage: number }> {
+  const kids = childPids(pid);
   const c0 = cpuSeconds(pid);
+  const k0 = kids.map(cpuSeconds);
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, 5000));
-  return (cpuSeconds(pid) - c0) / ((performance.now() - t0) / 1000);
+  const secs = (performance.now() - t0) / 1000;
+  const stage = kids.reduce((a, k, i) => a + (cpuSeconds(k) - (k0[i] ?? 0)), 0);
+  return { node: (cpuSeconds(pid) - c0) / secs, stage: stage / secs };
 }
 
 /** A load generator process (src/cli/loadtest) pinned to core 1; resolves with its JSON report. */
@@ -276,7 +290,7 @@ let nginxPerCore = 0;
 /** Every step of each 0.5 s series, clean or not: CPU per request is compared at the same N. */
 let originSteps: Step[] = [];
 let nginxSteps: Step[] = [];
-/** The origin's own CPU with its space live and nobody listening (mix, encoders), cores. */
+/** The origin's own CPU with its space live and nobody listening (its frames; not its stage worker), cores. */
 let idleCores = 0;
 /** The interleaved pairs at the top step: [origin, nginx]. */
 const pairs: (readonly [Step, Step])[] = [];
@@ -293,10 +307,11 @@ const delays: string[][] = [
 ];
 try {
   const space = await liveSpace(origin, 440);
-  idleCores = await idleCpu(origin.pid);
+  const idle = await idleCpu(origin.pid);
+  idleCores = idle.node;
   if (SERIES.has('origin')) {
     console.log(
-      `origin, pinned to core 0 (idle with its space live: ${fmt(idleCores * 100, 1)} % of a core):`,
+      `origin, pinned to core 0 (idle with its space live: ${fmt(idleCores * 100, 1)} % of a core; its stage worker, apart: ${fmt(idle.stage * 100, 1)} %):`,
     );
     originSteps = await stepUp(
       `http://127.0.0.1:${origin.port}/live/${space}/index.m3u8`,
@@ -435,7 +450,7 @@ if (originPerCore > 0 && nginxPerCore > 0)
   console.log(`Rostra origin ÷ nginx, listeners per core: ${fmt(originPerCore / nginxPerCore, 2)} ×`);
 
 // CPU per request at the same N in both series: the figure that does not depend on which process
-// saturates first. The origin's idle cost (its live space's mix and encoders, measured before the
+// saturates first. The origin's idle cost (its live space's frames, measured before the
 // steps) is shown apart, since nginx carries none.
 const common = originSteps
   .map((o) => [o, nginxSteps.find((e) => e.n === o.n)] as const)
@@ -446,7 +461,7 @@ if (common) {
   const net = o.netUsPerRequest;
   console.log(
     `\nCPU µs per request at ${fmt(o.n)} listeners (0.5 s parts): Rostra ${fmt(o.cpuUsPerRequest, 1)} µs ` +
-      `(${fmt(net, 1)} µs without its idle ${fmt(idleCores * 100, 1)} % of a core for the space's mix and encoders) ` +
+      `(${fmt(net, 1)} µs without its idle ${fmt(idleCores * 100, 1)} % of a core for the space's frames) ` +
       `vs nginx ${fmt(e.cpuUsPerRequest, 1)} µs; ratio nginx ÷ Rostra ${fmt(e.cpuUsPerRequest / o.cpuUsPerRequest, 2)} × ` +
       `(${fmt(e.cpuUsPerRequest / net, 2)} × without the idle cost)` +
       (clean(o) && clean(e) ? '' : ' (a step was not clean: stalls on a loaded machine)'),
@@ -490,7 +505,7 @@ if (pairs.length > 0) {
   const originUs = mid(pairs.map(([o]) => o.cpuUsPerRequest));
   const nginxUs = mid(pairs.map(([, e]) => e.cpuUsPerRequest));
   const ratio = mid(pairs.map(([o, e]) => e.cpuUsPerRequest / o.cpuUsPerRequest));
-  // Net of the origin's idle cost (its space's encoders and packaging, measured before the steps with
+  // Net of the origin's idle cost (its space's frames, measured before the steps with
   // nobody listening): a cost per space, not per listener, which an nginx edge never carries.
   const originNetUs = mid(pairs.map(([o]) => o.netUsPerRequest));
   const netRatio = mid(pairs.map(([o, e]) => e.cpuUsPerRequest / o.netUsPerRequest));
@@ -499,7 +514,7 @@ if (pairs.length > 0) {
   console.log(
     `\nInterleaved pairs at ${fmt(n)} listeners, median of ${pairs.length}: Rostra ${fmt(originUs, 1)} µs per request vs nginx ${fmt(nginxUs, 1)} µs; ` +
       `median of the pairs' ratios nginx ÷ Rostra ${fmt(ratio, 2)} × (listeners per core in the same ratio: the crowd asks the same of both); ` +
-      `net of the origin's idle ${fmt(idleCores * 100, 1)} % of a core (its space's encoders): ${fmt(originNetUs, 1)} µs, ratio ${fmt(netRatio, 2)} ×; ` +
+      `net of the origin's idle ${fmt(idleCores * 100, 1)} % of a core (its space's frames): ${fmt(originNetUs, 1)} µs, ratio ${fmt(netRatio, 2)} ×; ` +
       `one listener apart beside the origin's crowd, median p50 / p99 ${probeP50} / ${probeP99} ms`,
   );
   writeSummary([
@@ -510,7 +525,7 @@ if (pairs.length > 0) {
       ratio: `${fmt(ratio, 2)} ×`,
     },
     {
-      measure: `the same, net of the origin's idle cost (its space's encoders: ${fmt(idleCores * 100, 1)} % of a core)`,
+      measure: `the same, net of the origin's idle cost (its space's frames: ${fmt(idleCores * 100, 1)} % of a core)`,
       value: `${fmt(originNetUs, 1)} µs`,
       reference: `nginx edge ${fmt(nginxUs, 1)} µs`,
       ratio: `${fmt(netRatio, 2)} ×`,

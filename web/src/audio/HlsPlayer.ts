@@ -5,9 +5,8 @@
  */
 import type Hls from 'hls.js';
 import { createAudioElement, playUntilPlaying, removeAudioElement, type OutputKind } from './AudioOutput.js';
+import { catchUpRate } from './liveCatchUp.js';
 
-/** Up to 1.25 × speed to regain the live target after a stall: faster is heard as a change of tempo. */
-const LIVE_CATCH_UP_RATE = 1.25;
 /** Seconds behind the live target past which the player jumps back to it rather than catch up. */
 const MAX_BEHIND_S = 4;
 /** Seconds added to the live target per stall: one 0.5 s part, so one stall costs a part, not a second. */
@@ -75,9 +74,9 @@ export class HlsPlayer {
       // hls.js then plays PART-HOLD-BACK (two parts) behind the live edge. Never liveSyncDuration(Count):
       // either replaces the hold-back with whole segments (hls.js #4212).
       lowLatencyMode: this.#opts.live,
-      // After a stall, catch up by playing slightly faster (hls.js only does so with more than 1 s
-      // buffered, so never at the live edge); the default, 1, never catches up.
-      maxLiveSyncPlaybackRate: this.#opts.live ? LIVE_CATCH_UP_RATE : 1,
+      // 1: hls.js leaves the playback rate alone; this player catches up itself (liveCatchUp.ts), since
+      // hls.js only does so with more than 1 s buffered, which the live edge of short parts never has.
+      maxLiveSyncPlaybackRate: 1,
       // Each stall moves the target back by this much, up to a target duration (default 1 s a stall).
       liveSyncOnStallIncrease: STALL_BACKOFF_S,
       enableWorker: true,
@@ -102,7 +101,8 @@ export class HlsPlayer {
     });
     if (this.#opts.live) {
       // Server-to-ear delay: the PROGRAM-DATE-TIME of what plays, against this clock. Kept on the element
-      // (data-live-delay-ms, data-stalls) for anyone diagnosing a listener's delay, and for the benches.
+      // (data-live-delay-ms, data-stalls; the rendition that plays, hls.js' target latency and how far
+      // behind it the player is) for anyone diagnosing a listener's delay, for the benches and the tests.
       let stalls = 0;
       hls.on(HlsClass.Events.ERROR, (_e, data) => {
         if (data.details === HlsClass.ErrorDetails.BUFFER_STALLED_ERROR)
@@ -111,12 +111,23 @@ export class HlsPlayer {
       this.el.addEventListener('timeupdate', () => {
         const playing = hls.playingDate;
         if (playing && !this.el.paused) this.el.dataset.liveDelayMs = String(Date.now() - playing.getTime());
+        this.el.dataset.codec = hls.levels[hls.currentLevel]?.audioCodec ?? '';
+        const target = hls.targetLatency;
+        if (target === null) return;
+        const behind = hls.latency - target;
+        this.el.dataset.targetLatencyMs = String(Math.round(target * 1000));
+        this.el.dataset.behindTargetMs = String(Math.round(behind * 1000));
         // Far behind after stalls (a poor network), catching up at 1.25 × would take too long, and
         // hls.js only jumps back with liveMaxLatencyDuration, which needs liveSyncDuration: jump here.
-        const target = hls.targetLatency;
         const live = hls.liveSyncPosition;
-        if (target !== null && live !== null && hls.latency > target + MAX_BEHIND_S)
+        if (live !== null && behind > MAX_BEHIND_S) {
           this.el.currentTime = live;
+          return;
+        }
+        const buffered = this.el.buffered;
+        const ahead = buffered.length > 0 ? buffered.end(buffered.length - 1) - this.el.currentTime : 0;
+        const rate = catchUpRate(behind, ahead, this.el.playbackRate);
+        if (rate !== this.el.playbackRate) this.el.playbackRate = rate;
       });
     }
     hls.attachMedia(this.el);
