@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { prepareAnswer, RostraError, type PreparedAnswer } from '../errors/index.js';
 import type { Metrics } from '../metrics/Metrics.js';
 import type { Guard } from './Guard.js';
+import { ASYNC_WORK_CHARGE_MS } from './NewcomerLine.js';
 
 /** The route label the refusals are counted under in the request metrics (they never reach a route). */
 export const NEWCOMER_DOOR_ROUTE = '(newcomer line)';
@@ -44,7 +45,7 @@ export class NewcomerDoor {
     if (this.#guard.lane.known(socket)) return false;
     const entered = this.#guard.newcomers.enter(() => {
       if (!res.destroyed && !socket.destroyed) next(req, res); // nobody to answer if the client left
-    });
+    }, ASYNC_WORK_CHARGE_MS);
     if (entered) return true;
     const url = req.url ?? '/';
     const q = url.indexOf('?');

@@ -11,6 +11,7 @@ import { logger } from '../log/Logger.js';
 import { prefixOf } from './ClientAddress.js';
 import type { Guard } from './Guard.js';
 import { NEWCOMER_LINE_FULL } from './NewcomerDoor.js';
+import { ASYNC_WORK_CHARGE_MS } from './NewcomerLine.js';
 
 const log = logger('guard.ws');
 
@@ -40,7 +41,7 @@ export async function admitWebSocket(
     if (socket.destroyed) return; // the client left while it waited
     socket.off('error', onError);
     complete();
-  });
+  }, ASYNC_WORK_CHARGE_MS);
   if (!entered) refuse(socket, NEWCOMER_LINE_FULL);
 }
 

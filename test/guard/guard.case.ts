@@ -14,6 +14,7 @@ import type { ConfigInput } from '../../src/config/Config.js';
 import { ManualClock } from '../../src/control/Clock.js';
 import { FixedPressureSource } from '../../src/guard/index.js';
 import { Revocations } from '../../src/guard/Revocations.js';
+import { ASYNC_WORK_CHARGE_MS } from '../../src/guard/NewcomerLine.js';
 import type { RostraNode } from '../../src/server/RostraNode.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { EventClient } from '../../src/testing/EventClient.js';
@@ -549,6 +550,25 @@ export function runGuardSuite(name: string, openBus: () => Promise<Bus>): void {
       } finally {
         line.enter = enter;
         known.socket.destroy();
+      }
+    });
+
+    test('a newcomer is charged in the line for what its turn starts: the read, then the work past the doors', async () => {
+      const n = await node();
+      await n.listen();
+      const line = n.plane.ctx.guard.newcomers;
+      const enter = line.enter.bind(line);
+      const charges: number[] = [];
+      line.enter = (job, chargeMs = 0) => (charges.push(chargeMs), enter(job, chargeMs));
+      try {
+        const fresh = await RawHttpConnection.open(n.http.port);
+        assert.equal(await fresh.send('/api/v1/spaces'), 200);
+        // Its first read (GuardHttp's readInTurn), then its request through fastify, whose hooks and
+        // answer run as microtasks after the turn: both count against the turn's budget.
+        assert.deepEqual(charges, [0.1, ASYNC_WORK_CHARGE_MS]);
+        fresh.socket.destroy();
+      } finally {
+        line.enter = enter;
       }
     });
 
