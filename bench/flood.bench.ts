@@ -21,7 +21,13 @@
  *             device; a join probe every 100 ms gives the join path's p99. The server's `Server-Timing`
  *             says how long each real sign-in waited in the hashing queue (less noisy than the total).
  *
- * Run: npm run bench -- flood     (FLOOD_SECONDS=60 for the full length; default 20 s per attack)
+ * For the attacked run, the bench also says where its late parts were late, over the attack's start:
+ * the server's own histograms (parts cut late, parts sent late), its event loop's longest delay and major
+ * GCs (/metrics), and this process's event-loop stalls (the crowd's generator).
+ *
+ * Run: npm run bench -- flood     (FLOOD_SECONDS=60 for the full length; default 20 s per attack;
+ *      FLOOD_SCENARIOS=flood,churn for some; FLOOD_CPU_PROF=<dir> profiles the server;
+ *      FLOOD_SERVER_LOG=warn shows the server's log)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
