@@ -3,14 +3,15 @@
  * sockets, jitter buffers, the mixer, the mix-minus encoders, speaking detection), on an event loop of its
  * own that listener traffic never touches, and each on-air space's AAC encoder beside its mixer. It sends
  * the node each encoded frame of the broadcast (Opus, and AAC when the space has that rendition),
- * speaking changes, and its stages' state, over the IPC channel. It ends when the node disconnects: after `shutdown`, or when the node died.
+ * speaking changes, and its stages' state, over the IPC channel. It ends when the node disconnects:
+ * after `shutdown`, or when the node died.
  */
 import type { LevelWithSilent } from 'pino';
+import type { AacFrame } from '../audio/AacEncoder.js';
 import { isRostraError, RostraError } from '../errors/index.js';
 import { logger, setLogLevel } from '../log/Logger.js';
 import { InlineStageEngine } from './InlineStageEngine.js';
 import type { StageEngineOptions } from './StageEngine.js';
-import type { AacFrame } from '../audio/AacEncoder.js';
 import type { AacBatch, FromWorker, StageSnapshot, ToWorker, WireError } from './StageWorkerProtocol.js';
 
 const send = process.send?.bind(process);
