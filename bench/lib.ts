@@ -1,5 +1,5 @@
 /** Small helpers shared by the benchmarks: medians, a table printer, and an HTTP load loop. */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 
 export function median(xs: readonly number[]): number {
@@ -92,6 +92,13 @@ export async function loadLoop(opts: {
   const seconds = (performance.now() - start) / 1000;
   agent.destroy();
   return { ok, errors, seconds, perSecond: ok / seconds };
+}
+
+/** utime + stime of a process, in seconds (USER_HZ is 100 on Linux). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
 }
 
 /** Prefixes a command with `taskset -c <core>` when taskset exists, so a measured server keeps to one core. */

@@ -20,7 +20,7 @@ import { SpeakerBot } from '../src/bot/index.js';
 import type { LoadTestReport } from '../src/loadtest/index.js';
 import { EdgeNginx } from '../src/testing/Nginx.js';
 import { freePort } from '../src/testing/ServeProcess.js';
-import { fmt, pin, printTable, serveCommand } from './lib.js';
+import { cpuSeconds, fmt, pin, printTable, serveCommand } from './lib.js';
 import { writeSummary } from './summary.js';
 
 const STEPS = (process.env.STEPS ?? '250,500,750,1000,1250,1500,2000').split(',').map(Number);
@@ -44,14 +44,6 @@ const STALL_LIMIT = 0.001;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const secret = randomBytes(24).toString('hex');
 const taskset = existsSync('/usr/bin/taskset');
-const TICK = 100; // USER_HZ on Linux
-
-/** utime + stime of a process, in seconds. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / TICK;
-}
 
 interface Origin {
   child: ChildProcess;

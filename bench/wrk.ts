@@ -21,6 +21,8 @@ export function ensureWrk(): void {
 export interface WrkResult {
   /** 2xx answers per second. */
   perSecond: number;
+  /** Requests answered, whatever their status. */
+  requests: number;
   non2xx: number;
   errors: number;
 }
@@ -78,5 +80,5 @@ end`
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const errors = sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
   // Only answered 2xx requests count: a refusal is not a ticket.
-  return { perSecond: (Number(total[1]) - non2xx) / seconds, non2xx, errors };
+  return { perSecond: (Number(total[1]) - non2xx) / seconds, requests: Number(total[1]), non2xx, errors };
 }

@@ -101,14 +101,18 @@ export class Audience {
       now,
       already ? undefined : firstTtlS,
     );
-    // Unique live listeners (analytics): a HyperLogLog in Redis, one cheap Bus write per join, no Store write.
-    if (!already) await this.#ctx.bus.uniques.add(Audience.room(space.id), listenerId, UNIQUES_TTL_MS);
-    await this.#ctx.bus.presence.touch(
-      Audience.room(space.id),
-      listenerId,
-      already ? this.#ttlMs : firstTtlS * 1000,
-      userId !== undefined,
-    );
+    // Unique live listeners (analytics): a HyperLogLog in Redis, no Store write. The Bus gathers both
+    // writes per node and sends them together, so they are awaited together.
+    const room = Audience.room(space.id);
+    await Promise.all([
+      already ? undefined : this.#ctx.bus.uniques.add(room, listenerId, UNIQUES_TTL_MS),
+      this.#ctx.bus.presence.touch(
+        room,
+        listenerId,
+        already ? this.#ttlMs : firstTtlS * 1000,
+        userId !== undefined,
+      ),
+    ]);
     return {
       ticket: issued.token,
       expiresAt: issued.ticket.expiresAt.toISOString(),
