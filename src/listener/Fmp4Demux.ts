@@ -59,6 +59,12 @@ function boxes(view: DataView, from: number, to: number): Box[] {
   return out;
 }
 
+/** The types of a file's top-level boxes, in order (`styp`, `moof`, `mdat` … for a media segment). */
+export function topLevelBoxTypes(bytes: Uint8Array): string[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return boxes(view, 0, bytes.byteLength).map((b) => b.type);
+}
+
 function child(view: DataView, parent: Box, type: string, skip = 0): Box {
   const found = boxes(view, parent.body + skip, parent.end).find((b) => b.type === type);
   if (!found) throw new Fmp4Error(`no ${type} in ${parent.type}`);
