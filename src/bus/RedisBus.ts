@@ -5,10 +5,11 @@
  * Redis. Connections reconnect on their own (ioredis), re-subscribing; errors are logged, never thrown
  * at the process. Pub/sub is at-most-once: messages published while a node is disconnected are lost to it.
  */
-import { Redis } from 'ioredis';
+import { Redis, type ChainableCommander } from 'ioredis';
 import { logger } from '../log/Logger.js';
 import type { Bus, BusMessage, CounterWindow, Counters, Leases, Uniques, Unsubscribe } from './Bus.js';
 import { RedisPresence, type RedisPresenceOptions } from './RedisPresence.js';
+import { RedisWriteBatch, type BatchSource, type Drained } from './RedisWriteBatch.js';
 
 const log = logger('bus.redis');
 
@@ -131,23 +132,22 @@ class RedisLeases implements Leases {
 }
 
 /**
- * Unique members in HyperLogLogs. Adds are gathered per node for `flushMs` (as presence touches are, so a
- * join's two writes leave together) and written as one PFADD of many members and a PEXPIRE per key, in
- * one pipeline; an add resolves once its batch is written, so a count read after it sees it, on every node.
+ * Unique members in HyperLogLogs. Adds are gathered in the node's write batch (RedisWriteBatch, with the
+ * presence touches of the same joins) and sent as one PFADD of many members and a PEXPIRE per key.
  */
-class RedisUniques implements Uniques {
+class RedisUniques implements Uniques, BatchSource {
   readonly #redis: Redis;
   readonly #prefix: string;
-  readonly #flushMs: number;
+  readonly #batch: RedisWriteBatch;
   /** key → members and the ttl of its last add (the key is forgotten that long after it, as in memory) */
   #pending = new Map<string, { members: Set<string>; ttlMs: number }>();
   #waiters: { resolve: () => void; reject: (err: unknown) => void }[] = [];
-  #timer: NodeJS.Timeout | undefined;
 
-  constructor(redis: Redis, prefix: string, flushMs: number) {
+  constructor(redis: Redis, prefix: string, batch: RedisWriteBatch) {
     this.#redis = redis;
     this.#prefix = prefix;
-    this.#flushMs = flushMs;
+    this.#batch = batch;
+    batch.register(this);
   }
 
   add(key: string, member: string, ttlMs: number): Promise<void> {
@@ -157,33 +157,33 @@ class RedisUniques implements Uniques {
       entry.members.add(member);
       entry.ttlMs = ttlMs;
     } else this.#pending.set(k, { members: new Set([member]), ttlMs });
-    this.#timer ??= setTimeout(() => void this.flush(), this.#flushMs);
+    this.#batch.schedule();
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
-  /** Writes what is gathered now (also at close). */
-  async flush(): Promise<void> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+  drain(pipe: ChainableCommander): Drained | undefined {
     const [pending, waiters] = [this.#pending, this.#waiters];
     this.#pending = new Map();
     this.#waiters = [];
-    if (waiters.length === 0) return;
-    const pipe = this.#redis.pipeline();
+    if (waiters.length === 0) return undefined;
+    let commands = 0;
     for (const [k, { members, ttlMs }] of pending) {
       const all = [...members];
       // Bounded arguments per command, however large the batch.
-      for (let i = 0; i < all.length; i += 1000) pipe.pfadd(k, ...all.slice(i, i + 1000));
+      for (let i = 0; i < all.length; i += 1000, commands++) pipe.pfadd(k, ...all.slice(i, i + 1000));
       pipe.pexpire(k, Math.ceil(ttlMs));
+      commands++;
     }
-    try {
-      const failed = (await pipe.exec())?.find(([err]) => err !== null)?.[0];
-      if (failed) throw failed;
-      for (const w of waiters) w.resolve();
-    } catch (err) {
-      log.warn({ err, adds: waiters.length }, 'unique counts could not be written');
-      for (const w of waiters) w.reject(err);
-    }
+    return {
+      commands,
+      settle: (err) => {
+        if (err === undefined) for (const w of waiters) w.resolve();
+        else {
+          log.warn({ err, adds: waiters.length }, 'unique counts could not be written');
+          for (const w of waiters) w.reject(err);
+        }
+      },
+    };
   }
 
   async count(key: string): Promise<number> {
@@ -213,6 +213,8 @@ export class RedisBus implements Bus {
   readonly leases: RedisLeases;
   readonly uniques: RedisUniques;
   readonly #redis: Redis;
+  /** Presence touches and unique counts, gathered and sent together. */
+  readonly #batch: RedisWriteBatch;
   readonly #url: string;
   readonly #prefix: string;
   readonly #channels = new Map<string, Channel>();
@@ -223,11 +225,11 @@ export class RedisBus implements Bus {
     this.#redis = redis;
     this.#url = opts.url;
     this.#prefix = opts.prefix ?? 'rostra:';
-    this.presence = new RedisPresence(redis, this.#prefix, opts.presence);
+    this.#batch = new RedisWriteBatch(redis, opts.presence?.flushMs ?? 100);
+    this.presence = new RedisPresence(redis, this.#prefix, this.#batch, opts.presence);
     this.counters = new RedisCounters(redis, this.#prefix);
     this.leases = new RedisLeases(redis, this.#prefix);
-    // The presence's cadence: a join's unique count and its touch are written together.
-    this.uniques = new RedisUniques(redis, this.#prefix, opts.presence?.flushMs ?? 100);
+    this.uniques = new RedisUniques(redis, this.#prefix, this.#batch);
   }
 
   /** Connects the command connection (rejects if Redis cannot be reached now). */
@@ -311,11 +313,7 @@ export class RedisBus implements Bus {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#channels.clear();
-      // Logged where they failed.
-      await Promise.all([
-        this.presence.flush().catch(() => undefined),
-        this.uniques.flush().catch(() => undefined),
-      ]);
+      await this.#batch.flush(); // a failed write is logged, and its waiters told, by its source
       await Promise.all([quit(this.#redis), this.#sub ? quit(this.#sub) : undefined]);
     })();
     return this.#closing;

@@ -5,9 +5,9 @@
  *   `presence:{room#i}` (score = expiry in ms). Each shard has its own hash tag, so on a Redis Cluster the
  *   shards of one crowded room land on different slots, not one hot key. count = the sum of ZCOUNT
  *   (unexpired) over the shards; expired members are pruned as each shard is written.
- * - **Batched writes.** A node gathers the touches it receives for up to `flushMs` and writes each shard's
- *   batch with one script call (one ZADD of many members). A touch resolves once its batch is written,
- *   so a count read after it sees it, on every node.
+ * - **Batched writes.** A node gathers the touches it receives for up to `flushMs` (in its RedisWriteBatch,
+ *   with its other gathered writes) and writes each shard's batch with one script call (one ZADD of many
+ *   members). A touch resolves once its batch is written, so a count read after it sees it, on every node.
  * - **Listed members** (signed-in listeners, who can be paged) are also in `listed:{room}` (all score 0, so
  *   ZRANGEBYLEX pages them in lexicographic order; the cursor is the last member of a page) and their
  *   expiry in `listedexp:{room}`. The order does not change as members come and go, so paging sees every
@@ -15,10 +15,11 @@
  *   reads past them. Listing is sticky: the later unlisted touches of a listed member keep it listed.
  * Every key expires at twice the ttl after its last write, so an abandoned room vanishes on its own.
  */
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { RostraError } from '../errors/index.js';
 import { logger } from '../log/Logger.js';
 import type { Presence, PresencePage } from './Bus.js';
+import type { BatchSource, Drained, RedisWriteBatch } from './RedisWriteBatch.js';
 
 const log = logger('bus.presence');
 
@@ -94,7 +95,7 @@ export const MAX_PAGE = 1000;
 export interface RedisPresenceOptions {
   /** Sorted sets per room for the count (default 16). */
   readonly shards?: number;
-  /** How long touches are gathered before one write (default 100 ms). */
+  /** How long the node's writes (touches, unique counts) are gathered before one send (default 100 ms). */
   readonly flushMs?: number;
 }
 
@@ -110,15 +111,15 @@ interface Pending {
 
 const emptyPending = (): Pending => ({ shards: new Map(), listed: new Map(), ttlMs: 0, waiters: [] });
 
-export class RedisPresence implements Presence {
+export class RedisPresence implements Presence, BatchSource {
   readonly #redis: ScriptRedis;
   readonly #prefix: string;
   readonly #shards: number;
-  readonly #flushMs: number;
+  readonly #batch: RedisWriteBatch;
   #pending = emptyPending();
-  #timer: NodeJS.Timeout | undefined;
 
-  constructor(redis: Redis, prefix: string, opts: RedisPresenceOptions = {}) {
+  /** `batch`: the node's gathered writes, sent every `flushMs` (RedisPresenceOptions). */
+  constructor(redis: Redis, prefix: string, batch: RedisWriteBatch, opts: RedisPresenceOptions = {}) {
     if (!('rostraTouchShard' in redis)) {
       redis.defineCommand('rostraTouchShard', { numberOfKeys: 1, lua: TOUCH_SHARD });
       redis.defineCommand('rostraTouchListed', { numberOfKeys: 2, lua: TOUCH_LISTED });
@@ -127,8 +128,9 @@ export class RedisPresence implements Presence {
     this.#redis = redis as ScriptRedis;
     this.#prefix = prefix;
     this.#shards = opts.shards ?? 16;
-    this.#flushMs = opts.flushMs ?? 100;
     if (!Number.isInteger(this.#shards) || this.#shards < 1) throw new TypeError('shards must be >= 1');
+    this.#batch = batch;
+    batch.register(this);
   }
 
   /** The shard keys of a room (each its own hash tag: its own cluster slot). */
@@ -157,39 +159,41 @@ export class RedisPresence implements Presence {
       l.set(member, until);
     }
     p.ttlMs = Math.max(p.ttlMs, ttlMs);
-    this.#timer ??= setTimeout(() => void this.#flush(), this.#flushMs);
+    this.#batch.schedule();
     return new Promise((resolve, reject) => p.waiters.push({ resolve, reject }));
   }
 
-  /** Writes the gathered touches now: one script call per shard written, pipelined. */
-  async #flush(): Promise<void> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+  /** The gathered touches: one script call per shard written, and one per room's listed members. */
+  drain(pipe: ChainableCommander): Drained | undefined {
     const p = this.#pending;
     this.#pending = emptyPending();
-    if (p.waiters.length === 0) return;
+    if (p.waiters.length === 0) return undefined;
     const now = Date.now();
     const keyTtl = p.ttlMs * 2;
-    const pipe = this.#redis.pipeline() as unknown as ScriptRedis & { exec(): ReturnType<Redis['exec']> };
+    const scripts = pipe as unknown as ScriptRedis;
+    let commands = 0;
     for (const [shard, members] of p.shards) {
       const pairs: (string | number)[] = [];
       for (const [member, until] of members) pairs.push(until, member);
-      void pipe.rostraTouchShard(shard, now, keyTtl, ...pairs);
+      void scripts.rostraTouchShard(shard, now, keyTtl, ...pairs);
+      commands++;
     }
     for (const [room, members] of p.listed) {
       const pairs: (string | number)[] = [];
       for (const [member, until] of members) pairs.push(until, member);
-      void pipe.rostraTouchListed(...this.#listedKeys(room), keyTtl, ...pairs);
+      void scripts.rostraTouchListed(...this.#listedKeys(room), keyTtl, ...pairs);
+      commands++;
     }
-    try {
-      const res = await pipe.exec();
-      const failed = res?.find(([err]) => err !== null)?.[0];
-      if (failed) throw failed;
-      for (const w of p.waiters) w.resolve();
-    } catch (err) {
-      log.warn({ err, touches: p.waiters.length }, 'presence batch could not be written');
-      for (const w of p.waiters) w.reject(err);
-    }
+    return {
+      commands,
+      settle: (err) => {
+        if (err === undefined) for (const w of p.waiters) w.resolve();
+        else {
+          log.warn({ err, touches: p.waiters.length }, 'presence batch could not be written');
+          for (const w of p.waiters) w.reject(err);
+        }
+      },
+    };
   }
 
   async leave(room: string, member: string): Promise<void> {
@@ -234,11 +238,6 @@ export class RedisPresence implements Presence {
     const pipe = this.#redis.pipeline();
     for (const key of [...this.shardKeys(room), ...this.#listedKeys(room)]) pipe.del(key);
     await pipe.exec();
-  }
-
-  /** Writes what is gathered (at close). */
-  flush(): Promise<void> {
-    return this.#flush();
   }
 }
 

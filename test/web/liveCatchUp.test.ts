@@ -1,4 +1,4 @@
-// The live player's catch-up rule (web/src/audio/liveCatchUp.ts): the browser test in test/e2e/audio.test.ts
+// The live player's catch-up rule (web/src/audio/liveCatchUp.ts): the browser test in test/e2e/live-delay.test.ts
 // checks that a player at 0.2 s parts reaches its target; this one checks each branch of the rule.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
