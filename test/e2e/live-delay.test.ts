@@ -40,7 +40,11 @@ after(async () => {
 /** How far behind hls.js' target the player is (ms), as the player keeps it on its element. */
 const behindMs = async () => Number(await audio.getAttribute('data-behind-target-ms'));
 
-/** Waits until the player has been within 100 ms of its target for 5 reads in a row. */
+/**
+ * Waits until the player has been no more than 100 ms behind its target for 5 reads in a row. Ahead of it
+ * counts: a stall on a busy machine makes hls.js raise its target by a part (liveSyncOnStallIncrease), and
+ * a player then ahead of the new target stays there, which is less delay, not more (seen in a CI run).
+ */
 async function onTarget(what: string): Promise<void> {
   let streak = 0;
   let last = Number.NaN;
@@ -48,7 +52,7 @@ async function onTarget(what: string): Promise<void> {
   while (streak < 5) {
     assert.ok(Date.now() < deadline, `${what}: still ${last} ms behind the target`);
     last = await behindMs();
-    streak = Math.abs(last) <= 100 ? streak + 1 : 0;
+    streak = last <= 100 ? streak + 1 : 0;
     await page.waitForTimeout(200); // the next timeupdate
   }
 }
